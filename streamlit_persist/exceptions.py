@@ -7,7 +7,7 @@ app author's mistakes (bad arguments, a short secret) are raised.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 ErrorKind = Literal[
     "usage",  # the app author called the API wrongly (raised)
@@ -25,7 +25,7 @@ ErrorKind = Literal[
     "link",  # a share link was rejected
 ]
 
-ERROR_KINDS: Final[frozenset[str]] = frozenset(ErrorKind.__args__)  # type: ignore[attr-defined]
+ERROR_KINDS: Final[frozenset[str]] = frozenset(get_args(ErrorKind))
 
 
 class PersistError(Exception):
