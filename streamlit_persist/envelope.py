@@ -40,7 +40,9 @@ class Context:
 
     def associated_data(self, mode: str, kid: str, version: int) -> bytes:
         """Length-prefixed fields, so no two contexts share an encoding."""
-        fields = (PREFIX, mode, self.purpose, self.namespace, self.slot, kid, str(version), self.user or "")
+        # "-" for no user and "u:<id>" otherwise, so a signed-out token never opens for user "".
+        user = "-" if self.user is None else "u:" + self.user
+        fields = (PREFIX, mode, self.purpose, self.namespace, self.slot, kid, str(version), user)
         out = bytearray()
         for field in fields:
             raw = field.encode("utf-8", "surrogatepass")
@@ -130,7 +132,7 @@ def open_token(
         plaintext, old_key = body.encode("utf-8", "surrogatepass"), False
     else:
         if mode != protector.mode:
-            raise PersistError("tampered", f"entry mode {mode!r} is not the configured protection", key=context.slot)
+            raise PersistError("tampered", f"entry mode {mode[:8]!r} is not the configured protection", key=context.slot)
         plaintext, old_key = protector.open(
             kid, body, lambda k: context.associated_data(mode, k, version)
         )
@@ -159,6 +161,7 @@ def _split_plaintext(plaintext: bytes, slot: str) -> tuple[int, int | None, str,
         or len(header) != 3
         or type(header[0]) is not int
         or not (header[1] is None or type(header[1]) is int)
+        or type(header[2]) is not str
         or header[2] not in codec.FLAGS
         or orjson.dumps(header)[:-1] != plaintext[:prefix_end]
         or not plaintext.endswith(b"]")

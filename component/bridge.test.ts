@@ -1,0 +1,151 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { handle, type SessionRecord } from "./bridge";
+import type { PersistData } from "./protocol";
+import { parseData } from "./protocol";
+
+/** An in-memory Storage with an optional quota (in UTF-16 code units, keys + values). */
+class MemoryStorage implements Storage {
+  private items = new Map<string, string>();
+  constructor(private quota = Infinity) {}
+  get length(): number {
+    return this.items.size;
+  }
+  key(index: number): string | null {
+    return [...this.items.keys()][index] ?? null;
+  }
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    const used = [...this.items].reduce((n, [k, v]) => (k === key ? n : n + k.length + v.length), 0);
+    if (used + key.length + value.length > this.quota) {
+      throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+    }
+    this.items.set(key, value);
+  }
+  removeItem(key: string): void {
+    this.items.delete(key);
+  }
+  clear(): void {
+    throw new Error("clear() must never be called: Streamlit keeps its own keys here");
+  }
+  [name: string]: unknown;
+}
+
+function data(overrides: Partial<PersistData> = {}): PersistData {
+  return {
+    v: 1,
+    prefix: "sp:app:",
+    storage: "local",
+    sid: "s1",
+    hydrate: null,
+    rev: 0,
+    full: false,
+    writes: {},
+    ...overrides,
+  };
+}
+
+describe("handle", () => {
+  let storage: MemoryStorage;
+  let sessions: Map<string, SessionRecord>;
+
+  beforeEach(() => {
+    storage = new MemoryStorage();
+    sessions = new Map();
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+  });
+
+  it("answers a hydration request with every entry under its prefix only", () => {
+    storage.setItem("sp:app:name", "t1");
+    storage.setItem("sp:app:count", "t2");
+    storage.setItem("sp:app2:name", "other app");
+    storage.setItem("stActiveTheme-/-v1", "streamlit's own");
+    const message = handle(data({ hydrate: "r1" }), storage, sessions);
+    expect(message).toEqual({ sid: "s1", hydrate: { req: "r1", entries: { name: "t1", count: "t2" } } });
+  });
+
+  it("answers each hydration request once", () => {
+    expect(handle(data({ hydrate: "r1" }), storage, sessions)).not.toBeNull();
+    expect(handle(data({ hydrate: "r1" }), storage, sessions)).toBeNull();
+    expect(handle(data({ hydrate: "r2" }), storage, sessions)?.hydrate?.req).toBe("r2");
+  });
+
+  it("answers again for a new Python session", () => {
+    handle(data({ hydrate: "r1" }), storage, sessions);
+    expect(handle(data({ sid: "s2", hydrate: "r1" }), storage, sessions)?.sid).toBe("s2");
+  });
+
+  it("writes and removes exactly the given slots, with the prefix", () => {
+    storage.setItem("sp:app:old", "x");
+    storage.setItem("sidebarWidth", "300");
+    const message = handle(data({ rev: 1, writes: { a: "ta", old: null } }), storage, sessions);
+    expect(message).toBeNull();
+    expect(storage.getItem("sp:app:a")).toBe("ta");
+    expect(storage.getItem("sp:app:old")).toBeNull();
+    expect(storage.getItem("sidebarWidth")).toBe("300");
+  });
+
+  it("applies a revision once", () => {
+    handle(data({ rev: 1, writes: { a: "first" } }), storage, sessions);
+    storage.setItem("sp:app:a", "changed elsewhere");
+    handle(data({ rev: 1, writes: { a: "first" } }), storage, sessions);
+    expect(storage.getItem("sp:app:a")).toBe("changed elsewhere");
+  });
+
+  it("asks for a full resend when a revision was missed", () => {
+    handle(data({ rev: 1, writes: { a: "1" } }), storage, sessions);
+    const message = handle(data({ rev: 3, writes: { b: "3" } }), storage, sessions);
+    expect(message).toEqual({ sid: "s1", resync: true });
+    expect(storage.getItem("sp:app:b")).toBe("3");
+  });
+
+  it("a full write drops entries it does not list, inside the prefix only", () => {
+    storage.setItem("sp:app:stale", "x");
+    storage.setItem("sp:other:keep", "y");
+    handle(data({ rev: 5, full: true, writes: { a: "1" } }), storage, sessions);
+    expect(storage.getItem("sp:app:stale")).toBeNull();
+    expect(storage.getItem("sp:app:a")).toBe("1");
+    expect(storage.getItem("sp:other:keep")).toBe("y");
+  });
+
+  it("reports a quota failure, keeps the old value and the other slots", () => {
+    storage = new MemoryStorage(60);
+    storage.setItem("sp:app:a", "old");
+    const message = handle(
+      data({ rev: 1, writes: { a: "x".repeat(100), b: "small" } }),
+      storage,
+      sessions,
+    );
+    expect(message?.failures).toEqual([
+      { slot: "a", kind: "quota", message: "The quota has been exceeded." },
+    ]);
+    expect(storage.getItem("sp:app:a")).toBe("old");
+    expect(storage.getItem("sp:app:b")).toBe("small");
+  });
+
+  it("answers hydration with a storage failure when storage is unavailable", () => {
+    const message = handle(data({ hydrate: "r1" }), null, sessions);
+    expect(message?.hydrate).toEqual({ req: "r1", entries: {} });
+    expect(message?.failures?.[0]?.kind).toBe("storage");
+  });
+});
+
+describe("parseData", () => {
+  it("accepts what Python sends", () => {
+    expect(parseData(data({ writes: { a: null, b: "t" } }))).toEqual(data({ writes: { a: null, b: "t" } }));
+  });
+
+  it.each([
+    null,
+    "text",
+    { ...data(), v: 2 },
+    { ...data(), prefix: "nothing-of-ours" },
+    { ...data(), storage: "cookie" },
+    { ...data(), rev: 1.5 },
+    { ...data(), writes: { a: 1 } },
+    { ...data(), writes: [] },
+  ])("rejects %j", (raw) => {
+    expect(parseData(raw)).toBeNull();
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * Namespaced access to Web Storage that never throws: every key written or removed
+ * starts with the namespace prefix, and `clear()` is never called (Streamlit keeps
+ * its own keys on the same origin).
+ */
+import type { Failure } from "./protocol";
+
+const LOG_PREFIX = "[streamlit-persist]";
+
+export function readAll(storage: Storage, prefix: string): Record<string, string> {
+  const entries: Record<string, string> = {};
+  for (const name of keysUnder(storage, prefix)) {
+    const value = storage.getItem(name);
+    if (value !== null) entries[name.slice(prefix.length)] = value;
+  }
+  return entries;
+}
+
+export function keysUnder(storage: Storage, prefix: string): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < storage.length; i++) {
+    const name = storage.key(i);
+    if (name !== null && name.startsWith(prefix)) names.push(name);
+  }
+  return names;
+}
+
+/** Apply writes slot by slot; a failed write leaves the old value and the other slots intact. */
+export function applyWrites(
+  storage: Storage,
+  prefix: string,
+  writes: Record<string, string | null>,
+  full: boolean,
+): Failure[] {
+  const failures: Failure[] = [];
+  if (full) {
+    for (const name of keysUnder(storage, prefix)) {
+      if (!(name.slice(prefix.length) in writes)) storage.removeItem(name);
+    }
+  }
+  // Removals first: they free space for the writes that follow.
+  const ordered = Object.entries(writes).sort(([, a], [, b]) => Number(a !== null) - Number(b !== null));
+  for (const [slot, token] of ordered) {
+    try {
+      if (token === null) storage.removeItem(prefix + slot);
+      else storage.setItem(prefix + slot, token);
+    } catch (error) {
+      const quota = isQuotaError(error);
+      const message = error instanceof Error ? error.message : String(error);
+      console.warn(`${LOG_PREFIX} Unable to store "${slot}":`, message);
+      failures.push({ slot, kind: quota ? "quota" : "storage", message });
+    }
+  }
+  return failures;
+}
+
+export function isQuotaError(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const e = error as { name?: unknown; code?: unknown };
+  return e.name === "QuotaExceededError" || e.name === "NS_ERROR_DOM_QUOTA_REACHED" || e.code === 22;
+}
+
+/** The Storage object, or null when the browser refuses access (privacy modes, sandboxing). */
+export function openStorage(kind: "local" | "session", win: Window = window): Storage | null {
+  try {
+    const storage = kind === "local" ? win.localStorage : win.sessionStorage;
+    return storage ?? null;
+  } catch (error) {
+    console.warn(`${LOG_PREFIX} ${kind}Storage is unavailable:`, error);
+    return null;
+  }
+}

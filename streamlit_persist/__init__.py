@@ -1,0 +1,12 @@
+"""streamlit-persist: keep Streamlit session state in browser storage across reloads.
+
+>>> import streamlit_persist as sp
+>>> p = sp.persist(["theme", "name", "filter_*"])
+"""
+
+from streamlit_persist.codec import register_codec
+from streamlit_persist.exceptions import PersistError
+from streamlit_persist.persist import Persisted, persist
+
+__all__ = ["PersistError", "Persisted", "persist", "register_codec"]
+__version__ = "0.1.0"

@@ -1,0 +1,149 @@
+"""Every use of Streamlit internals, guarded, in one place.
+
+Streamlit has no public "run finished" hook and no public way to ask which kind of
+widget owns a key. Each function here degrades to a safe answer when the internals
+move (a Streamlit upgrade makes persistence slower or less precise, never broken).
+Checked against Streamlit 1.67.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any, Final
+
+from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext, get_script_run_ctx
+
+_LOGGER: Final = logging.getLogger("streamlit_persist")
+
+# Widgets whose session-state value Streamlit refuses to have assigned.
+_UNASSIGNABLE_VALUE_TYPES: Final = frozenset(
+    {"trigger_value", "string_trigger_value", "json_trigger_value", "file_uploader_state_value"}
+)
+_UNASSIGNABLE_SERDE_HINTS: Final = ("DataEditor", "Selection", "Button", "FileUploader", "Camera", "Audio")
+
+_hooks: weakref.WeakKeyDictionary[Any, list[Callable[[], None]]] = weakref.WeakKeyDictionary()
+_hooks_lock = threading.Lock()
+
+
+def run_context() -> ScriptRunContext | None:
+    """The current script run's context, or None outside a script thread."""
+    return get_script_run_ctx(suppress_warning=True)
+
+
+def run_marker() -> object | None:
+    """An object that is new for every script run (the context itself is reused across runs)."""
+    ctx = run_context()
+    if ctx is None:
+        return None
+    return getattr(ctx, "parallel_coordinator", None) or ctx.cursors
+
+
+def on_run_success(callback: Callable[[], None]) -> bool:
+    """Call ``callback`` in the script thread once this run's body has finished successfully.
+
+    Returns False when the hook cannot be installed (the caller then falls back to
+    sending what it knows now). Runs stopped by ``st.rerun()`` or errors never call it.
+    """
+    try:
+        runner = _current_script_runner()
+        if runner is None:
+            return False
+        with _hooks_lock:
+            callbacks = _hooks.get(runner)
+            if callbacks is None:
+                callbacks = []
+                _hooks[runner] = callbacks
+                runner.on_event.connect(_on_script_event, weak=False)
+        if callback not in callbacks:
+            callbacks.append(callback)
+        return True
+    except Exception:  # internals moved: degrade, never break the app
+        _LOGGER.debug("streamlit-persist: end-of-run hook unavailable", exc_info=True)
+        return False
+
+
+def _current_script_runner() -> Any:
+    """The ScriptRunner executing this thread (its yield check is a bound method of it)."""
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
+    ctx = run_context()
+    runner = getattr(getattr(ctx, "yield_check", None), "__self__", None)
+    if not isinstance(runner, ScriptRunner):
+        return None
+    thread = getattr(runner, "_script_thread", None)
+    if thread is not None and thread is not threading.current_thread():
+        return None
+    return runner
+
+
+def _on_script_event(sender: Any, event: Any = None, **_: Any) -> None:
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
+
+    finished_ok = event in (
+        ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS,
+        ScriptRunnerEvent.FRAGMENT_STOPPED_WITH_SUCCESS,
+    )
+    stopped = finished_ok or event in (
+        ScriptRunnerEvent.SCRIPT_STOPPED_FOR_RERUN,
+        ScriptRunnerEvent.SCRIPT_STOPPED_WITH_COMPILE_ERROR,
+    )
+    if not stopped:
+        return
+    with _hooks_lock:
+        callbacks = _hooks.get(sender, [])
+        pending, callbacks[:] = list(callbacks), []
+    if not finished_ok or run_context() is None:
+        return
+    for callback in pending:
+        try:
+            callback()
+        except Exception:
+            _LOGGER.exception("streamlit-persist: end-of-run write failed")
+
+
+def is_fragment_run() -> bool:
+    """True while only fragments rerun (elements outside them are not redrawn)."""
+    ctx = run_context()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def unassignable_widget(key: str) -> str | None:
+    """Name the kind of widget that owns ``key`` if Streamlit forbids assigning it, else None."""
+    try:
+        ctx = run_context()
+        if ctx is None:
+            return None
+        state = ctx.session_state._state
+        widget_id = state._key_id_mapping.get(key)
+        if widget_id is None:
+            return None
+        metadata = state._new_widget_state.widget_metadata.get(widget_id)
+        if metadata is None:
+            return None
+        if metadata.value_type in _UNASSIGNABLE_VALUE_TYPES:
+            return _describe(metadata)
+        owner = type(getattr(metadata.deserializer, "__self__", None)).__name__
+        if any(hint in owner for hint in _UNASSIGNABLE_SERDE_HINTS):
+            return _describe(metadata)
+    except Exception:
+        _LOGGER.debug("streamlit-persist: widget lookup unavailable", exc_info=True)
+    return None
+
+
+def widget_keys() -> frozenset[str]:
+    """User keys that currently belong to widgets (their state vanishes when unrendered)."""
+    try:
+        ctx = run_context()
+        if ctx is None:
+            return frozenset()
+        return frozenset(ctx.session_state._state._key_id_mapping)
+    except Exception:
+        return frozenset()
+
+
+def _describe(metadata: Any) -> str:
+    owner = type(getattr(metadata.deserializer, "__self__", None)).__name__
+    return owner.removesuffix("Serde") or str(metadata.value_type)

@@ -1,0 +1,73 @@
+"""The wire between Python and the browser module: message types and the component mount.
+
+The browser module (``component/``) stores and returns opaque token strings and never
+throws; Python owns codecs, crypto and every decision. Types mirror
+``component/protocol.ts``; change both together.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Final, Literal, NotRequired, TypedDict
+
+import streamlit as st
+
+COMPONENT_NAME: Final = "streamlit-persist.bridge"
+PROTOCOL_VERSION: Final = 1
+MESSAGE_EVENT: Final = "message"
+
+StorageKind = Literal["local", "session"]
+
+
+class PersistData(TypedDict):
+    """Python -> browser, sent with every mount."""
+
+    v: int
+    prefix: str  # storage key prefix: "sp:<namespace>:"
+    storage: StorageKind
+    sid: str  # this Python session; a new one means the browser must answer afresh
+    hydrate: str | None  # request id: read every entry under prefix and send it back
+    rev: int  # +1 with every message that carries writes; a gap means one was missed
+    full: bool  # writes hold every entry: remove the others under prefix
+    writes: dict[str, str | None]  # slot -> token; None removes the entry
+
+
+class Failure(TypedDict):
+    slot: str
+    kind: Literal["quota", "storage"]
+    message: str
+
+
+class Hydration(TypedDict):
+    req: str
+    entries: dict[str, str]
+
+
+class PersistMessage(TypedDict):
+    """Browser -> Python, one trigger per event (each trigger costs one script run)."""
+
+    sid: str
+    hydrate: NotRequired[Hydration]
+    failures: NotRequired[list[Failure]]
+    resync: NotRequired[bool]
+
+
+@functools.cache
+def _mount_function() -> Callable[..., Any]:
+    """Register lazily: a file-backed component can only be declared inside a running app."""
+    return st.components.v2.component(COMPONENT_NAME, js="index.js")
+
+
+def mount(key: str, data: PersistData, on_message: Callable[[], None]) -> None:
+    """Mount the bridge in the event container: no layout space, no iframe."""
+    with st._event:
+        _mount_function()(key=key, data=data, on_message_change=on_message)
+
+
+def received_message(key: str) -> object:
+    """The trigger payload that started this run (hostile input: validate before use)."""
+    state = st.session_state.get(key)
+    if isinstance(state, dict):
+        return state.get(MESSAGE_EVENT)
+    return getattr(state, MESSAGE_EVENT, None)

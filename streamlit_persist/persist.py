@@ -1,0 +1,458 @@
+"""``persist()``: mirror chosen session-state keys into browser storage and restore them.
+
+One ``Persisted`` object lives in each browser session's ``st.session_state``. On the
+first run it asks the browser for every stored entry under its namespace (one message,
+one extra run); the answer is applied in the component's change callback, before any
+widget exists. After that, every successful run ends with a flush: values that changed
+are encoded, sealed and sent in that run's component data, so a change reaches storage
+with the run that made it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import re
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from streamlit_persist import _streamlit, bridge, codec, envelope
+from streamlit_persist.bridge import PersistData, PersistMessage, StorageKind
+from streamlit_persist.exceptions import PersistError
+
+_LOGGER: Final = logging.getLogger("streamlit_persist")
+STATE_PREFIX: Final = "_streamlit_persist:"
+_NAMESPACE_RE: Final = re.compile(r"^[A-Za-z0-9_.\-/]{1,100}$")
+_MAX_UNANSWERED: Final = 3
+
+
+class Transport(Protocol):
+    """Delivers one run's data to the browser (the component, or ``testing.MemoryBrowser``)."""
+
+    def __call__(self, key: str, data: PersistData, on_message: Callable[[], None]) -> PersistMessage | None:
+        """Send ``data``; a transport that answers at once returns the browser's reply."""
+        ...
+
+
+def _component_transport(key: str, data: PersistData, on_message: Callable[[], None]) -> None:
+    bridge.mount(key, data, on_message)
+    return None
+
+
+_transport_override: Transport | None = None
+
+
+def set_transport(transport: Transport | None) -> None:
+    """Route every ``persist()`` through ``transport`` (``None``: the real browser)."""
+    global _transport_override  # noqa: PLW0603 - one process-wide seam, for testing.MemoryBrowser
+    _transport_override = transport
+
+
+@dataclass
+class _Stored:
+    """What Python believes the browser holds for one slot."""
+
+    flag: str
+    body: bytes
+    token: str
+    old_key: bool = False
+
+
+class Persisted:
+    """Handle returned by :func:`persist`: hydration status, restored values, errors.
+
+    Examples
+    --------
+    >>> import streamlit as st
+    >>> import streamlit_persist as sp
+    >>> p = sp.persist(["theme", "name", "filter_*"])
+    >>> p.wait()  # optional: show nothing until stored values are back
+    >>> st.text_input("Name", key="name")
+    """
+
+    def __init__(self, key: str, storage: StorageKind, namespace: str, options: _Options) -> None:
+        self.key: Final = key
+        self.storage: Final = storage
+        self.namespace: Final = namespace
+        self._options = options
+        self._patterns: list[str] = []
+        self._sid = secrets.token_hex(8)
+        self._hydrated = False
+        self._requests = 0
+        self._request_id: str | None = None
+        self._restored: dict[str, Any] = {}
+        self._errors: list[PersistError] = []
+        self._stored: dict[str, _Stored] = {}
+        self._values: dict[str, Any] = {}
+        self._pending: dict[str, str | None] = {}
+        self._widget_backed: set[str] = set()
+        self._baseline_only: set[str] = set()
+        self._reported: set[tuple[str, str]] = set()
+        self._rev = 0
+        self._full_resend = False
+        self._run_marker: object = None
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def hydrated(self) -> bool:
+        """True once the browser's stored values have been applied (or there were none)."""
+        return self._hydrated
+
+    @property
+    def restored(self) -> dict[str, Any]:
+        """The values restored into ``st.session_state`` this session, by key."""
+        return dict(self._restored)
+
+    @property
+    def errors(self) -> list[PersistError]:
+        """Problems seen this session: corrupt entries, budgets, quota, unsupported types."""
+        return list(self._errors)
+
+    @property
+    def stored_sizes(self) -> dict[str, int]:
+        """Characters each key takes in browser storage, as far as this session knows."""
+        return {slot: len(self._storage_key(slot)) + len(s.token) for slot, s in self._stored.items()}
+
+    def wait(self) -> None:
+        """Until hydrated, stop this run showing only a small placeholder.
+
+        Call it before any widget is created, so no default flashes and no widget state
+        is dropped. The run after hydration continues past it.
+        """
+        if self._hydrated:
+            return
+        st.caption("Restoring your session…")
+        st.stop()
+
+    def clear(self, keys: Iterable[str] | None = None) -> None:
+        """Remove stored values from the browser (all of this namespace, or ``keys``).
+
+        Values in the running session stay as they are, and are stored again only once
+        they change.
+        """
+        slots = set(self._stored) if keys is None else set(_as_key_list(keys, "clear"))
+        for slot in slots:
+            self._stored.pop(slot, None)
+            self._values.pop(slot, None)
+            self._pending[slot] = None
+            self._baseline_only.add(slot)
+
+    # -- hydration ----------------------------------------------------------------------------
+
+    def _on_message(self) -> None:
+        """Component callback: runs before the script body of the run the browser started."""
+        self._receive(bridge.received_message(self.key))
+
+    def _receive(self, message: object) -> None:
+        if not isinstance(message, dict) or message.get("sid") != self._sid:
+            return  # stale (an earlier session) or foreign: nothing to act on
+        hydration = message.get("hydrate")
+        if isinstance(hydration, dict) and not self._hydrated and hydration.get("req") == self._request_id:
+            entries = hydration.get("entries")
+            self._hydrate(entries if isinstance(entries, dict) else {})
+        failures = message.get("failures")
+        if isinstance(failures, list):
+            for failure in failures[:1000]:
+                self._browser_failure(failure)
+        if message.get("resync") is True:
+            self._full_resend = True
+
+    def _hydrate(self, entries: dict[Any, Any]) -> None:
+        for slot, token in entries.items():
+            if not isinstance(slot, str):
+                continue
+            try:
+                opened = envelope.open_token(token, self._context(slot), protector=None)
+                value = opened.value()
+            except PersistError as error:
+                self._report(PersistError(error.kind, error.message, key=slot))
+                self._pending[slot] = None  # drop it: it can never be read
+                continue
+            self._stored[slot] = _Stored(opened.flag, opened.value_json, token, opened.old_key)
+            self._values[slot] = value
+        self._hydrated = True
+        for slot in self._matching(self._values):
+            self._apply(slot, self._values[slot])
+
+    def _apply(self, slot: str, value: Any) -> None:
+        widget = _streamlit.unassignable_widget(slot)
+        if widget is not None:
+            self._report(_unassignable(slot, widget))
+            return
+        try:
+            st.session_state[slot] = value
+        except StreamlitAPIException as e:
+            self._report(PersistError("unassignable", str(e), key=slot))
+            return
+        self._restored[slot] = value
+
+    def _browser_failure(self, failure: object) -> None:
+        if not isinstance(failure, dict):
+            return
+        slot, kind, message = failure.get("slot"), failure.get("kind"), failure.get("message")
+        if not isinstance(slot, str) or kind not in ("quota", "storage"):
+            return
+        text = message[:300] if isinstance(message, str) else "browser storage refused the write"
+        if kind == "quota":
+            text = f"browser storage is full; the previous stored value was kept ({text})"
+        self._report(PersistError(kind, text, key=slot), once=False)
+        # The attempted value stays the baseline: it is retried only when it changes again.
+
+    # -- every run ----------------------------------------------------------------------------
+
+    def _begin_run(self, patterns: Sequence[str]) -> None:
+        marker = _streamlit.run_marker()
+        if marker is not self._run_marker or marker is None:
+            self._run_marker = marker
+            self._patterns = []
+        for pattern in patterns:
+            if pattern not in self._patterns:
+                self._patterns.append(pattern)
+
+    def _reseed(self) -> None:
+        """Give back values Streamlit dropped when their widget was not rendered (page switches)."""
+        for slot in self._matching(self._values):
+            if slot not in st.session_state and slot in self._widget_backed:
+                try:
+                    st.session_state[slot] = self._values[slot]
+                except StreamlitAPIException:
+                    continue
+
+    def _request_hydration(self) -> None:
+        self._requests += 1
+        if self._requests > _MAX_UNANSWERED:
+            self._report(PersistError("storage", "the browser did not answer; nothing was restored"))
+            self._hydrated = True
+            return
+        self._request_id = f"{self._sid}-{self._requests}"
+        self._send(self._data(hydrate=self._request_id, writes={}))
+
+    def _flush(self) -> None:
+        """Send every change since the last flush (called once per successful run)."""
+        if not self._hydrated:
+            return
+        writes = self._collect_writes()
+        full, self._full_resend = self._full_resend, False
+        if full:  # the browser missed a message: send everything, it drops the rest
+            writes = {slot: stored.token for slot, stored in self._stored.items() if stored.token}
+        if writes or full:
+            self._rev += 1
+        self._send(self._data(hydrate=None, writes=writes, full=full))
+
+    def _collect_writes(self) -> dict[str, str | None]:
+        writes: dict[str, str | None] = dict(self._pending)
+        self._pending.clear()
+        present = [k for k in self._matching(st.session_state.keys()) if not k.startswith(STATE_PREFIX)]
+        widget_keys = _streamlit.widget_keys()
+        for slot in present:
+            token = self._encode_if_changed(slot, st.session_state[slot])
+            if token is not None:
+                writes[slot] = token
+        for slot in self._matching(list(self._stored)):
+            if slot not in st.session_state and slot not in self._widget_backed:
+                writes[slot] = None  # deleted from session state by the app
+                self._stored.pop(slot, None)
+                self._values.pop(slot, None)
+        self._widget_backed = {slot for slot in present if slot in widget_keys} | {
+            slot for slot in self._widget_backed if slot not in st.session_state
+        }
+        return writes
+
+    def _encode_if_changed(self, slot: str, value: Any) -> str | None:
+        widget = _streamlit.unassignable_widget(slot)
+        if widget is not None:
+            self._report(_unassignable(slot, widget))
+            return None
+        try:
+            flag, body = codec.dumps(value)
+        except PersistError as error:
+            self._report(PersistError(error.kind, error.message, key=slot))
+            return None
+        known = self._stored.get(slot)
+        if slot in self._baseline_only:
+            self._baseline_only.discard(slot)
+            self._stored[slot] = _Stored(flag, body, "")
+            return None
+        if known is not None and known.flag == flag and known.body == body and not known.old_key:
+            self._values[slot] = value
+            return None
+        token = envelope.seal(flag, body, self._context(slot), protector=None)
+        size = len(self._storage_key(slot)) + len(token)
+        if size > self._options.max_value_bytes:
+            self._report(_too_large(slot, size, self._options.max_value_bytes, "per-value"), once=False)
+            return None
+        total = sum(self.stored_sizes.values()) - (self.stored_sizes.get(slot, 0)) + size
+        if total > self._options.max_total_bytes:
+            self._report(_too_large(slot, total, self._options.max_total_bytes, "total"), once=False)
+            return None
+        self._stored[slot] = _Stored(flag, body, token)
+        self._values[slot] = value
+        return token
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _data(self, *, hydrate: str | None, writes: dict[str, str | None], full: bool = False) -> PersistData:
+        return {
+            "v": bridge.PROTOCOL_VERSION,
+            "prefix": self._storage_key(""),
+            "storage": self.storage,
+            "sid": self._sid,
+            "hydrate": hydrate,
+            "rev": self._rev,
+            "full": full,
+            "writes": writes,
+        }
+
+    def _send(self, data: PersistData) -> None:
+        transport = _transport_override or _component_transport
+        reply = transport(self.key, data, self._on_message)
+        if reply is not None:
+            self._receive(reply)
+
+    def _context(self, slot: str) -> envelope.Context:
+        return envelope.Context("store", self.namespace, slot)
+
+    def _storage_key(self, slot: str) -> str:
+        return f"sp:{self.namespace}:{slot}"
+
+    def _matching(self, keys: Iterable[str]) -> list[str]:
+        return [k for k in keys if isinstance(k, str) and k != self.key and self._matches(k)]
+
+    def _matches(self, key: str) -> bool:
+        return any(fnmatch.fnmatchcase(key, pattern) for pattern in self._patterns)
+
+    def _report(self, error: PersistError, *, once: bool = True) -> None:
+        marker = (error.key or "", error.message)
+        if once and marker in self._reported:
+            return
+        self._reported.add(marker)
+        self._errors.append(error)
+        _LOGGER.warning("streamlit-persist: %s", error)
+
+
+@dataclass(frozen=True)
+class _Options:
+    max_value_bytes: int
+    max_total_bytes: int
+
+
+def persist(
+    keys: Sequence[str],
+    *,
+    storage: StorageKind = "local",
+    namespace: str | None = None,
+    key: str = "streamlit_persist",
+    max_value_bytes: int = 1_000_000,
+    max_total_bytes: int = 4_000_000,
+) -> Persisted:
+    """Keep the given session-state keys in browser storage and restore them on load.
+
+    Call it near the top of the script (or once in the ``st.navigation`` entrypoint),
+    before the widgets whose keys it names.
+
+    Parameters
+    ----------
+    keys : list of str
+        Session-state keys or glob patterns (``"filter_*"``), widget keys included.
+    storage : "local" or "session"
+        ``"local"`` survives browser restarts; ``"session"`` lasts as long as the tab.
+    namespace : str or None
+        Prefix of every storage key. Defaults to one derived from the app's main
+        script, so two apps on one origin never see each other's values.
+    key : str
+        Key of the bridge component; use another one to persist a second namespace.
+    max_value_bytes, max_total_bytes : int
+        Budgets (in characters of browser storage) checked before every write.
+
+    Returns
+    -------
+    Persisted
+        Hydration status, restored values and errors of this session.
+
+    Examples
+    --------
+    >>> import streamlit as st
+    >>> import streamlit_persist as sp
+    >>> sp.persist(["theme", "name", "filter_*"])
+    >>> st.text_input("Name", key="name")  # restored after a reload
+    """
+    patterns = _as_key_list(keys, "persist")
+    if storage not in ("local", "session"):
+        raise PersistError("usage", f'storage must be "local" or "session", not {storage!r}')
+    resolved_namespace = _default_namespace() if namespace is None else namespace
+    if not isinstance(resolved_namespace, str) or not _NAMESPACE_RE.match(resolved_namespace):
+        raise PersistError(
+            "usage", f"namespace must be 1-100 characters of letters, digits, _ . - /, not {namespace!r}"
+        )
+    if max_value_bytes <= 0 or max_total_bytes < max_value_bytes:
+        raise PersistError("usage", "budgets must satisfy 0 < max_value_bytes <= max_total_bytes")
+    options = _Options(max_value_bytes, max_total_bytes)
+    persisted = _session_instance(key, storage, resolved_namespace, options)
+    first_call_this_run = persisted._run_marker is not _streamlit.run_marker()
+    persisted._begin_run(patterns)
+    if not first_call_this_run:
+        return persisted
+    if not persisted.hydrated:
+        persisted._request_hydration()
+        return persisted
+    persisted._reseed()
+    if not _streamlit.on_run_success(persisted._flush):
+        persisted._flush()  # no end-of-run hook: later changes go out with the next run
+    return persisted
+
+
+def _session_instance(key: str, storage: StorageKind, namespace: str, options: _Options) -> Persisted:
+    state_key = STATE_PREFIX + key
+    existing = st.session_state.get(state_key)
+    if isinstance(existing, Persisted):
+        if (existing.storage, existing.namespace) != (storage, namespace):
+            raise PersistError(
+                "usage",
+                f"persist(key={key!r}) is already used with storage={existing.storage!r} and "
+                f"namespace={existing.namespace!r}; pass another key= for a second store",
+            )
+        existing._options = options
+        return existing
+    created = Persisted(key, storage, namespace, options)
+    st.session_state[state_key] = created
+    return created
+
+
+def _default_namespace() -> str:
+    ctx = _streamlit.run_context()
+    script = Path(ctx.main_script_path).stem if ctx is not None else "app"
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    raw = f"{base}/{script}" if base else script
+    cleaned = re.sub(r"[^A-Za-z0-9_.\-/]", "_", raw)[:100]
+    return cleaned or "app"
+
+
+def _as_key_list(keys: object, api: str) -> list[str]:
+    if isinstance(keys, str) or not isinstance(keys, Iterable):
+        raise PersistError("usage", f"{api}() takes a list of keys, e.g. {api}([{keys!r}])")
+    result = list(keys)
+    bad = [k for k in result if not isinstance(k, str) or not k]
+    if bad:
+        raise PersistError("usage", f"{api}() keys must be non-empty strings, got {bad[0]!r}")
+    return result
+
+
+def _unassignable(slot: str, widget: str) -> PersistError:
+    return PersistError(
+        "unassignable",
+        f"{widget} values cannot be assigned through st.session_state, so this key is not persisted",
+        key=slot,
+    )
+
+
+def _too_large(slot: str, size: int, limit: int, which: str) -> PersistError:
+    return PersistError(
+        "too_large", f"{size:,} characters exceed the {which} budget of {limit:,}; not stored", key=slot
+    )
