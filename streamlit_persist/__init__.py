@@ -6,7 +6,7 @@
 
 from streamlit_persist.codec import register_codec
 from streamlit_persist.exceptions import PersistError
-from streamlit_persist.persist import Persisted, persist
+from streamlit_persist.persisted import Persisted, persist
 
 __all__ = ["PersistError", "Persisted", "persist", "register_codec"]
 __version__ = "0.1.0"

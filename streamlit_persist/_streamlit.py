@@ -25,6 +25,7 @@ _UNASSIGNABLE_VALUE_TYPES: Final = frozenset(
 _UNASSIGNABLE_SERDE_HINTS: Final = ("DataEditor", "Selection", "Button", "FileUploader", "Camera", "Audio")
 
 _hooks: weakref.WeakKeyDictionary[Any, list[Callable[[], None]]] = weakref.WeakKeyDictionary()
+_fragment_hooks: weakref.WeakKeyDictionary[Any, dict[str, Callable[[], None]]] = weakref.WeakKeyDictionary()
 _hooks_lock = threading.Lock()
 
 
@@ -65,6 +66,53 @@ def on_run_success(callback: Callable[[], None]) -> bool:
         return False
 
 
+def on_fragment_success(name: str, callback: Callable[[], None]) -> bool:
+    """Also call ``callback`` after every fragment-only run of this session.
+
+    Fragment reruns never execute the script body (so ``persist()`` is not called);
+    their script runner is new, so the hook sits on the session, which connects
+    ``_on_scriptrunner_event`` to each runner it creates.
+    """
+    try:
+        from streamlit.runtime import Runtime
+
+        ctx = run_context()
+        if ctx is None or not Runtime.exists():
+            return False
+        info = Runtime.instance()._session_mgr.get_active_session_info(ctx.session_id)
+        if info is None:
+            return False
+        session = info.session
+        with _hooks_lock:
+            callbacks = _fragment_hooks.setdefault(session, {})
+            callbacks[name] = callback
+            if not getattr(session, "_streamlit_persist_hooked", False):
+                session._on_scriptrunner_event = _fragment_receiver(session, session._on_scriptrunner_event)
+                session._streamlit_persist_hooked = True
+        return True
+    except Exception:
+        _LOGGER.debug("streamlit-persist: fragment hook unavailable", exc_info=True)
+        return False
+
+
+def _fragment_receiver(session: Any, original: Callable[..., Any]) -> Callable[..., Any]:
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
+
+    session_ref = weakref.ref(session)
+
+    def receiver(sender: Any, event: Any = None, **kwargs: Any) -> Any:
+        owner = session_ref()
+        if event == ScriptRunnerEvent.FRAGMENT_STOPPED_WITH_SUCCESS and owner is not None and run_context():
+            for callback in list(_fragment_hooks.get(owner, {}).values()):
+                try:
+                    callback()
+                except Exception:
+                    _LOGGER.exception("streamlit-persist: end-of-fragment write failed")
+        return original(sender, event=event, **kwargs)
+
+    return receiver
+
+
 def _current_script_runner() -> Any:
     """The ScriptRunner executing this thread (its yield check is a bound method of it)."""
     from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
@@ -82,11 +130,9 @@ def _current_script_runner() -> Any:
 def _on_script_event(sender: Any, event: Any = None, **_: Any) -> None:
     from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
 
-    finished_ok = event in (
-        ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS,
-        ScriptRunnerEvent.FRAGMENT_STOPPED_WITH_SUCCESS,
-    )
+    finished_ok = event == ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS
     stopped = finished_ok or event in (
+        ScriptRunnerEvent.FRAGMENT_STOPPED_WITH_SUCCESS,
         ScriptRunnerEvent.SCRIPT_STOPPED_FOR_RERUN,
         ScriptRunnerEvent.SCRIPT_STOPPED_WITH_COMPILE_ERROR,
     )

@@ -400,9 +400,11 @@ def persist(
     if not first_call_this_run:
         return persisted
     if not persisted.hydrated:
-        persisted._request_hydration()
-        return persisted
+        persisted._request_hydration()  # a transport that answers at once hydrates right here
+        if not persisted.hydrated:
+            return persisted
     persisted._reseed()
+    _streamlit.on_fragment_success(STATE_PREFIX + key, persisted._flush)
     if not _streamlit.on_run_success(persisted._flush):
         persisted._flush()  # no end-of-run hook: later changes go out with the next run
     return persisted

@@ -1,0 +1,60 @@
+# Two commands on a fresh machine:  `make demo`  and  `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .make
+TS_SOURCES := $(wildcard component/*.ts) vite.config.ts tsconfig.json
+
+.PHONY: demo test setup build typecheck lint unit e2e bench wheel chromium clean
+
+demo: setup build
+	$(PY) -m streamlit run demo_app.py
+
+test: setup build chromium
+	npm run --silent typecheck
+	npm test --silent
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest
+
+setup: $(STAMPS)/python $(STAMPS)/node
+
+$(STAMPS)/python: pyproject.toml
+	@mkdir -p $(STAMPS)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+	$(PY) -m pip install --quiet -e . --group test --group typing --group lint
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
+build: streamlit_persist/frontend/index.js
+
+streamlit_persist/frontend/index.js: $(TS_SOURCES) $(STAMPS)/node
+	npm run --silent build
+
+# Playwright cannot download its own browser everywhere: use one that is installed,
+# else install Debian's Chromium (needs root), else ask for SP_CHROMIUM.
+chromium: $(STAMPS)/python
+	@$(PY) -m tests.support.browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "No Chromium found: run 'playwright install chromium' or set SP_CHROMIUM=/path/to/chrome"; exit 1; \
+	  fi; }
+	@$(PY) -m tests.support.browser
+
+bench: setup build chromium
+	$(PY) -m pip install --quiet --group bench
+	$(PY) benchmarks/bench_restore.py
+	$(PY) benchmarks/bench_protection.py
+
+wheel: setup build
+	rm -rf dist && $(PY) -m build --wheel --outdir dist
+
+clean:
+	rm -rf $(VENV) node_modules $(STAMPS) streamlit_persist/frontend dist

@@ -1,0 +1,105 @@
+"""Test persisted apps with ``streamlit.testing.v1.AppTest``, without a browser.
+
+``MemoryBrowser`` stands in for the browser's storage: seed it with what a returning
+user has stored, run the app, and read back what the app stored. Hydration then
+happens on the first run (there is no browser round trip to wait for).
+
+Examples
+--------
+>>> from streamlit.testing.v1 import AppTest
+>>> from streamlit_persist.testing import MemoryBrowser
+>>> browser = MemoryBrowser()
+>>> browser.store({"name": "Ann"}, namespace="app")
+>>> with browser:
+...     at = AppTest.from_file("app.py").run()
+>>> at.text_input(key="name").value
+'Ann'
+>>> browser.values(namespace="app")["name"]
+'Ann'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any
+
+from streamlit_persist import codec, envelope, persisted
+from streamlit_persist.bridge import Failure, PersistData, PersistMessage, StorageKind
+
+
+__all__ = ["MemoryBrowser"]
+
+
+class MemoryBrowser:
+    """In-memory ``localStorage`` and ``sessionStorage`` that ``persist()`` talks to.
+
+    Use it as a context manager around ``AppTest`` runs. ``quota`` (characters, keys
+    plus values, per storage) makes writes fail the way a full browser storage does.
+    """
+
+    def __init__(self, *, quota: int | None = None) -> None:
+        self.local: dict[str, str] = {}
+        self.session: dict[str, str] = {}
+        self.quota = quota
+        self.messages: list[PersistData] = []
+
+    def __enter__(self) -> MemoryBrowser:
+        persisted.set_transport(self._deliver)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        persisted.set_transport(None)
+
+    def store(self, values: Mapping[str, Any], *, namespace: str, storage: StorageKind = "local") -> None:
+        """Store values the way ``persist()`` stores them without a secret."""
+        for slot, value in values.items():
+            flag, body = codec.dumps(value)
+            token = envelope.seal(flag, body, envelope.Context("store", namespace, slot))
+            self._items(storage)[f"sp:{namespace}:{slot}"] = token
+
+    def values(self, *, namespace: str, storage: StorageKind = "local") -> dict[str, Any]:
+        """Decode what the app stored (without a secret); undecodable entries raise."""
+        prefix = f"sp:{namespace}:"
+        result: dict[str, Any] = {}
+        for name, token in self._items(storage).items():
+            if name.startswith(prefix):
+                slot = name[len(prefix) :]
+                result[slot] = envelope.open_token(token, envelope.Context("store", namespace, slot)).value()
+        return result
+
+    def _items(self, storage: StorageKind) -> dict[str, str]:
+        return self.local if storage == "local" else self.session
+
+    def _deliver(self, key: str, data: PersistData, on_message: Callable[[], None]) -> PersistMessage | None:
+        self.messages.append(data)
+        items = self._items(data["storage"])
+        prefix = data["prefix"]
+        reply: PersistMessage = {"sid": data["sid"]}
+        if data["full"]:
+            for name in [n for n in items if n.startswith(prefix) and n[len(prefix) :] not in data["writes"]]:
+                del items[name]
+        failures: list[Failure] = []
+        for slot, token in data["writes"].items():
+            if token is None:
+                items.pop(prefix + slot, None)
+            elif self._fits(items, prefix + slot, token):
+                items[prefix + slot] = token
+            else:
+                failures.append({"slot": slot, "kind": "quota", "message": "The quota has been exceeded."})
+        if failures:
+            reply["failures"] = failures
+        if data["hydrate"] is not None:
+            entries = {n[len(prefix) :]: t for n, t in items.items() if n.startswith(prefix)}
+            reply["hydrate"] = {"req": data["hydrate"], "entries": entries}
+        return reply if len(reply) > 1 else None
+
+    def _fits(self, items: dict[str, str], name: str, token: str) -> bool:
+        if self.quota is None:
+            return True
+        used = sum(len(n) + len(t) for n, t in items.items() if n != name)
+        return used + len(name) + len(token) <= self.quota
+
+
