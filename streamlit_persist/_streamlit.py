@@ -163,7 +163,7 @@ def unassignable_widget(key: str) -> str | None:
         if ctx is None:
             return None
         state = ctx.session_state._state
-        widget_id = state._key_id_mapping.get(key)
+        widget_id = state._key_id_mapper.get_id_from_key(key, None)
         if widget_id is None:
             return None
         metadata = state._new_widget_state.widget_metadata.get(widget_id)
@@ -185,7 +185,7 @@ def widget_keys() -> frozenset[str]:
         ctx = run_context()
         if ctx is None:
             return frozenset()
-        return frozenset(ctx.session_state._state._key_id_mapping)
+        return frozenset(ctx.session_state._state._key_id_mapper._key_id_mapping)
     except Exception:
         return frozenset()
 

@@ -30,6 +30,7 @@ _LOGGER: Final = logging.getLogger("streamlit_persist")
 STATE_PREFIX: Final = "_streamlit_persist:"
 _NAMESPACE_RE: Final = re.compile(r"^[A-Za-z0-9_.\-/]{1,100}$")
 _MAX_UNANSWERED: Final = 3
+_REMOVE: Final = "\x00remove"
 
 
 class Transport(Protocol):
@@ -92,6 +93,7 @@ class Persisted:
         self._values: dict[str, Any] = {}
         self._pending: dict[str, str | None] = {}
         self._widget_backed: set[str] = set()
+        self._applied: set[str] = set()
         self._baseline_only: set[str] = set()
         self._reported: set[tuple[str, str]] = set()
         self._rev = 0
@@ -192,6 +194,7 @@ class Persisted:
             self._report(PersistError("unassignable", str(e), key=slot))
             return
         self._restored[slot] = value
+        self._applied.add(slot)
 
     def _browser_failure(self, failure: object) -> None:
         if not isinstance(failure, dict):
@@ -202,7 +205,7 @@ class Persisted:
         text = message[:300] if isinstance(message, str) else "browser storage refused the write"
         if kind == "quota":
             text = f"browser storage is full; the previous stored value was kept ({text})"
-        self._report(PersistError(kind, text, key=slot), once=False)
+        self._report(PersistError(kind, text, key=slot))
         # The attempted value stays the baseline: it is retried only when it changes again.
 
     # -- every run ----------------------------------------------------------------------------
@@ -217,9 +220,17 @@ class Persisted:
                 self._patterns.append(pattern)
 
     def _reseed(self) -> None:
-        """Give back values Streamlit dropped when their widget was not rendered (page switches)."""
+        """Apply stored values that are missing from session state.
+
+        That is a slot a pattern added on this run matches (a page's own ``persist()``
+        call), or a widget value Streamlit dropped while its widget was not rendered.
+        """
         for slot in self._matching(self._values):
-            if slot not in st.session_state and slot in self._widget_backed:
+            if slot in st.session_state:
+                continue
+            if slot not in self._applied:
+                self._apply(slot, self._values[slot])
+            elif slot in self._widget_backed:
                 try:
                     st.session_state[slot] = self._values[slot]
                 except StreamlitAPIException:
@@ -254,7 +265,7 @@ class Persisted:
         for slot in present:
             token = self._encode_if_changed(slot, st.session_state[slot])
             if token is not None:
-                writes[slot] = token
+                writes[slot] = None if token is _REMOVE else token
         for slot in self._matching(list(self._stored)):
             if slot not in st.session_state and slot not in self._widget_backed:
                 writes[slot] = None  # deleted from session state by the app
@@ -266,9 +277,13 @@ class Persisted:
         return writes
 
     def _encode_if_changed(self, slot: str, value: Any) -> str | None:
+        """The token to write for ``slot``, ``_REMOVE``, or None when nothing is to be written."""
         widget = _streamlit.unassignable_widget(slot)
         if widget is not None:
             self._report(_unassignable(slot, widget))
+            if self._stored.pop(slot, None) is not None:
+                self._values.pop(slot, None)
+                return _REMOVE
             return None
         try:
             flag, body = codec.dumps(value)
@@ -286,11 +301,11 @@ class Persisted:
         token = envelope.seal(flag, body, self._context(slot), protector=None)
         size = len(self._storage_key(slot)) + len(token)
         if size > self._options.max_value_bytes:
-            self._report(_too_large(slot, size, self._options.max_value_bytes, "per-value"), once=False)
+            self._report(_too_large(slot, size, self._options.max_value_bytes, "per-value"))
             return None
         total = sum(self.stored_sizes.values()) - (self.stored_sizes.get(slot, 0)) + size
         if total > self._options.max_total_bytes:
-            self._report(_too_large(slot, total, self._options.max_total_bytes, "total"), once=False)
+            self._report(_too_large(slot, total, self._options.max_total_bytes, "total"))
             return None
         self._stored[slot] = _Stored(flag, body, token)
         self._values[slot] = value
@@ -328,9 +343,9 @@ class Persisted:
     def _matches(self, key: str) -> bool:
         return any(fnmatch.fnmatchcase(key, pattern) for pattern in self._patterns)
 
-    def _report(self, error: PersistError, *, once: bool = True) -> None:
+    def _report(self, error: PersistError) -> None:
         marker = (error.key or "", error.message)
-        if once and marker in self._reported:
+        if marker in self._reported:
             return
         self._reported.add(marker)
         self._errors.append(error)
@@ -398,6 +413,8 @@ def persist(
     first_call_this_run = persisted._run_marker is not _streamlit.run_marker()
     persisted._begin_run(patterns)
     if not first_call_this_run:
+        if persisted.hydrated:
+            persisted._reseed()
         return persisted
     if not persisted.hydrated:
         persisted._request_hydration()  # a transport that answers at once hydrates right here

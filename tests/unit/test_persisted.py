@@ -1,0 +1,343 @@
+"""persist() driven through Streamlit's AppTest with an in-memory browser storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import streamlit_persist as sp
+from streamlit_persist import envelope, persisted
+from streamlit_persist.testing import MemoryBrowser
+
+NS = "t"
+
+HEADER = f"""
+import datetime as dt
+import streamlit as st
+import streamlit_persist as sp
+"""
+
+
+def app(body: str) -> AppTest:
+    return AppTest.from_string(HEADER + body, default_timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[MemoryBrowser]:
+    with MemoryBrowser() as memory:
+        yield memory
+
+
+def writes(browser: MemoryBrowser) -> list[dict[str, str | None]]:
+    return [m["writes"] for m in browser.messages if m["writes"]]
+
+
+class TestRestore:
+    def test_restores_every_widget_kind_on_the_first_run(self, browser: MemoryBrowser) -> None:
+        """Stored values reach widgets before they are created: no widget-modified error."""
+        stored = {
+            "text": "Ann",
+            "number": 7.5,
+            "select": "b",
+            "multi": ["x", "z"],
+            "slider": (2, 8),
+            "check": True,
+            "day": dt.date(2024, 2, 29),
+        }
+        browser.store(stored, namespace=NS)
+        at = app(f"""
+p = sp.persist(list({list(stored)!r}), namespace="{NS}")
+st.text_input("Text", key="text")
+st.number_input("Number", key="number", value=1.0)
+st.selectbox("Select", ["a", "b", "c"], key="select")
+st.multiselect("Multi", ["x", "y", "z"], key="multi")
+st.slider("Slider", 0, 10, (0, 10), key="slider")
+st.checkbox("Check", key="check")
+st.date_input("Day", key="day", value=dt.date(2000, 1, 1))
+st.write(f"hydrated={{p.hydrated}}")
+""").run()
+        assert not at.exception
+        assert at.text_input(key="text").value == "Ann"
+        assert at.number_input(key="number").value == 7.5
+        assert at.selectbox(key="select").value == "b"
+        assert at.multiselect(key="multi").value == ["x", "z"]
+        assert at.slider(key="slider").value == (2, 8)
+        assert at.checkbox(key="check").value is True
+        assert at.date_input(key="day").value == dt.date(2024, 2, 29)
+        assert at.markdown[0].value == "hydrated=True"
+        assert writes(browser) == []  # restoring is not a change
+
+    def test_restored_lists_what_came_back(self, browser: MemoryBrowser) -> None:
+        """`restored` holds exactly the keys that matched and were applied."""
+        browser.store({"a": 1, "b_1": 2, "unlisted": 3}, namespace=NS)
+        at = app(f'p = sp.persist(["a", "b_*"], namespace="{NS}")\nst.write(str(sorted(p.restored.items())))').run()
+        assert at.session_state["a"] == 1
+        assert at.session_state["b_1"] == 2
+        assert "unlisted" not in at.session_state
+        assert at.markdown[0].value == str([("a", 1), ("b_1", 2)])
+
+    def test_app_runs_without_any_browser(self) -> None:
+        """Under AppTest with no MemoryBrowser nothing answers: the app still runs."""
+        at = app('p = sp.persist(["x"], namespace="t")\nst.write(f"hydrated={p.hydrated}")').run()
+        assert not at.exception
+        assert at.markdown[0].value == "hydrated=False"
+
+    def test_wait_shows_only_a_placeholder_until_hydrated(self) -> None:
+        """wait() stops the run before any widget when nothing has answered yet."""
+        at = app('p = sp.persist(["x"], namespace="t")\np.wait()\nst.text_input("X", key="x")').run()
+        assert not at.exception
+        assert len(at.text_input) == 0
+        assert at.caption[0].value == "Restoring your session…"
+
+    def test_wait_passes_once_hydrated(self, browser: MemoryBrowser) -> None:
+        """With the browser's answer in, wait() lets the script continue."""
+        at = app('p = sp.persist(["x"], namespace="t")\np.wait()\nst.text_input("X", key="x")').run()
+        assert len(at.text_input) == 1
+
+
+class TestWrites:
+    def test_change_below_persist_is_stored_with_that_run(self, browser: MemoryBrowser) -> None:
+        """The classic counter written after the persist() call reaches storage each run."""
+        at = app(f"""
+sp.persist(["counter"], namespace="{NS}")
+st.session_state.setdefault("counter", 0)
+st.session_state.counter += 1
+""")
+        at.run()
+        assert browser.values(namespace=NS) == {"counter": 1}
+        at.run()
+        assert browser.values(namespace=NS) == {"counter": 2}
+
+    def test_only_changed_keys_are_written(self, browser: MemoryBrowser) -> None:
+        """A run that changes one key sends one write; an unchanged run sends none."""
+        at = app(f"""
+sp.persist(["a", "b"], namespace="{NS}")
+st.text_input("A", key="a")
+st.text_input("B", key="b")
+""").run()
+        assert writes(browser) == [{"a": browser.local[f"sp:{NS}:a"], "b": browser.local[f"sp:{NS}:b"]}]
+        browser.messages.clear()
+        at.text_input(key="b").set_value("changed").run()
+        assert [list(w) for w in writes(browser)] == [["b"]]
+        browser.messages.clear()
+        at.run()
+        assert writes(browser) == []
+
+    def test_deleting_a_key_removes_it_from_storage(self, browser: MemoryBrowser) -> None:
+        """`del st.session_state[k]` is a deliberate forget: the stored entry goes too."""
+        browser.store({"draft": "hello"}, namespace=NS)
+        at = app(f"""
+sp.persist(["draft"], namespace="{NS}")
+if st.session_state.get("forget"):
+    del st.session_state["draft"]
+""").run()
+        assert browser.values(namespace=NS) == {"draft": "hello"}
+        at.session_state["forget"] = True
+        at.run()
+        assert browser.values(namespace=NS) == {}
+
+    def test_unrendered_widget_keeps_its_stored_value_and_gets_it_back(self, browser: MemoryBrowser) -> None:
+        """Streamlit drops state of widgets not rendered (page switches); storage keeps it."""
+        browser.store({"name": "Ann"}, namespace=NS)
+        at = app(f"""
+sp.persist(["name"], namespace="{NS}")
+if not st.session_state.get("other_page"):
+    st.text_input("Name", key="name")
+""").run()
+        at.session_state["other_page"] = True
+        at.run()
+        at.run()
+        assert browser.values(namespace=NS) == {"name": "Ann"}
+        at.session_state["other_page"] = False
+        at.run()
+        assert at.text_input(key="name").value == "Ann"
+
+    def test_clear_removes_from_storage_until_the_value_changes(self, browser: MemoryBrowser) -> None:
+        """clear() empties storage; the session keeps its values and stores them again on change."""
+        browser.store({"a": "x", "b": "y"}, namespace=NS)
+        at = app(f"""
+p = sp.persist(["a", "b"], namespace="{NS}")
+if st.session_state.get("do_clear"):
+    st.session_state.do_clear = False
+    p.clear()
+""").run()
+        at.session_state["do_clear"] = True
+        at.run()
+        assert browser.values(namespace=NS) == {}
+        at.run()
+        assert browser.values(namespace=NS) == {}
+        at.session_state["a"] = "new"
+        at.run()
+        assert browser.values(namespace=NS) == {"a": "new"}
+
+    def test_clear_given_keys_only(self, browser: MemoryBrowser) -> None:
+        """clear(["a"]) leaves the other keys stored."""
+        browser.store({"a": 1, "b": 2}, namespace=NS)
+        at = app(f'p = sp.persist(["a", "b"], namespace="{NS}")\np.clear(["a"])').run()
+        assert not at.exception
+        assert browser.values(namespace=NS) == {"b": 2}
+
+    def test_nothing_is_written_before_hydration(self) -> None:
+        """A default computed on a run before the browser answered never overwrites storage."""
+        silent = MemoryBrowser()
+        sent: list[persisted.PersistData] = []
+
+        def never_answers(key: str, data: persisted.PersistData, on_message: object) -> None:
+            sent.append(data)
+
+        persisted.set_transport(never_answers)
+        try:
+            app('sp.persist(["x"], namespace="t")\nst.session_state.x = "default"').run()
+        finally:
+            persisted.set_transport(None)
+        assert [d["writes"] for d in sent] == [{}]
+        assert sent[0]["hydrate"] is not None
+        assert silent.local == {}
+
+
+class TestErrors:
+    def test_corrupt_entry_is_dropped_and_reported_others_restored(self, browser: MemoryBrowser) -> None:
+        """One bad entry falls back to its default; every other key is restored."""
+        browser.store({"good": "kept"}, namespace=NS)
+        browser.local[f"sp:{NS}:bad"] = 'sp1.p.-.1.[1,null,"j",{"a":1,"a":2}]'
+        browser.local[f"sp:{NS}:foreign"] = "written by some other script"
+        at = app(f"""
+p = sp.persist(["good", "bad", "foreign"], namespace="{NS}")
+st.write(str(sorted((e.key, e.kind) for e in p.errors)))
+""").run()
+        assert not at.exception
+        assert at.session_state["good"] == "kept"
+        assert "bad" not in at.session_state
+        assert at.markdown[0].value == str([("bad", "corrupt"), ("foreign", "corrupt")])
+        assert set(browser.local) == {f"sp:{NS}:good"}
+
+    def test_unsupported_type_is_reported_and_others_stored(self, browser: MemoryBrowser) -> None:
+        """A value without a codec is skipped with an error naming its type; the app goes on."""
+        at = app(f"""
+p = sp.persist(["obj", "ok"], namespace="{NS}")
+st.session_state.obj = object()
+st.session_state.ok = 1
+st.write(str([(e.key, e.kind) for e in p.errors]))
+""").run()
+        at.run()
+        assert not at.exception
+        assert browser.values(namespace=NS) == {"ok": 1}
+        assert at.markdown[0].value == str([("obj", "unsupported")])
+        assert "object" in persisted_error(at, "obj").message
+
+    def test_value_over_budget_is_not_stored_and_old_value_kept(self, browser: MemoryBrowser) -> None:
+        """The per-value budget is checked before writing."""
+        browser.store({"big": "small"}, namespace=NS)
+        at = app(f"""
+p = sp.persist(["big"], namespace="{NS}", max_value_bytes=200)
+if st.session_state.get("grow"):
+    st.session_state.big = "x" * 500
+""").run()
+        at.session_state["grow"] = True
+        at.run()
+        assert browser.values(namespace=NS) == {"big": "small"}
+        error = persisted_error(at, "big")
+        assert error.kind == "too_large"
+        assert "per-value budget of 200" in error.message
+
+    def test_total_budget(self, browser: MemoryBrowser) -> None:
+        """The total budget counts every stored key."""
+        at = app(f"""
+p = sp.persist(["a", "b"], namespace="{NS}", max_value_bytes=300, max_total_bytes=400)
+st.session_state.a = "x" * 200
+st.session_state.b = "y" * 200
+""").run()
+        at.run()
+        (kept,) = browser.values(namespace=NS)
+        refused = "b" if kept == "a" else "a"
+        assert "total budget of 400" in persisted_error(at, refused).message
+
+    def test_quota_exceeded_keeps_existing_keys_and_is_reported(self) -> None:
+        """A full browser storage refuses one write; Python hears of it; nothing else is lost."""
+        with MemoryBrowser(quota=300) as browser:
+            browser.store({"a": "keep me"}, namespace=NS)
+            at = app(f"""
+sp.persist(["a", "huge"], namespace="{NS}")
+st.session_state.huge = "z" * 400
+""").run()
+            at.run()
+            assert browser.values(namespace=NS) == {"a": "keep me"}
+            error = persisted_error(at, "huge")
+            assert error.kind == "quota"
+            assert not at.exception
+
+    def test_button_key_is_refused_with_a_clear_error(self, browser: MemoryBrowser) -> None:
+        """Buttons cannot be assigned through session state: never stored, never restored."""
+        browser.local[f"sp:{NS}:go"] = envelope.seal("j", b"true", envelope.Context("store", NS, "go"))
+        at = app(f"""
+p = sp.persist(["go", "name"], namespace="{NS}")
+st.button("Go", key="go")
+st.text_input("Name", key="name")
+""").run()
+        at.run()
+        assert not at.exception
+        assert "go" not in browser.values(namespace=NS)
+        error = persisted_error(at, "go")
+        assert error.kind == "unassignable"
+        assert "cannot be assigned through st.session_state" in error.message
+
+    def test_hostile_messages_are_ignored(self, browser: MemoryBrowser) -> None:
+        """Whatever arrives as a browser message, nothing raises and nothing is applied."""
+        at = app(f'sp.persist(["x"], namespace="{NS}")').run()
+        instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
+        for junk in [None, 1, "x", [], {"sid": 1}, {"sid": instance._sid, "hydrate": []},
+                     {"sid": instance._sid, "failures": "x"}, {"sid": instance._sid, "failures": [1, {}]},
+                     {"sid": instance._sid, "hydrate": {"req": "nope", "entries": {"x": "t"}}}]:
+            instance._receive(junk)
+        assert instance.errors == []
+        assert "x" not in at.session_state
+
+
+class TestUsage:
+    @pytest.mark.parametrize(
+        ("call", "message"),
+        [
+            ('sp.persist("name")', "persist() takes a list of keys"),
+            ('sp.persist([""])', "keys must be non-empty strings"),
+            ('sp.persist(["a"], storage="cookie")', 'storage must be "local" or "session"'),
+            ('sp.persist(["a"], namespace="a:b")', "namespace must be"),
+            ('sp.persist(["a"], max_value_bytes=10, max_total_bytes=5)', "budgets must satisfy"),
+        ],
+    )
+    def test_author_mistakes_raise_clear_errors(self, call: str, message: str) -> None:
+        """Wrong arguments are the author's mistake: raised, with a message that says what to do."""
+        at = app(call).run()
+        assert at.exception
+        assert message in at.exception[0].message
+
+    def test_same_key_with_another_namespace_is_refused(self) -> None:
+        """Two stores need two component keys."""
+        at = app('sp.persist(["a"], namespace="one")\nsp.persist(["b"], namespace="two")').run()
+        assert "pass another key=" in at.exception[0].message
+
+    def test_second_call_with_the_same_key_adds_patterns(self, browser: MemoryBrowser) -> None:
+        """A page may add its own keys to the entrypoint's store."""
+        browser.store({"a": 1, "b": 2}, namespace=NS)
+        at = app(f'sp.persist(["a"], namespace="{NS}")\nsp.persist(["b"], namespace="{NS}")').run()
+        assert (at.session_state["a"], at.session_state["b"]) == (1, 2)
+
+    def test_two_namespaces_never_see_each_other(self, browser: MemoryBrowser) -> None:
+        """Each namespace reads and writes only its own prefix."""
+        browser.store({"x": "one"}, namespace="one")
+        browser.store({"x": "two"}, namespace="two")
+        at = app('sp.persist(["x"], namespace="one")').run()
+        assert at.session_state["x"] == "one"
+        at = app('sp.persist(["x"], namespace="two")\nst.session_state.x = "changed"').run()
+        at.run()
+        assert browser.values(namespace="one") == {"x": "one"}
+        assert browser.values(namespace="two") == {"x": "changed"}
+
+
+def persisted_error(at: AppTest, key: str) -> sp.PersistError:
+    instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
+    matches = [e for e in instance.errors if e.key == key]
+    assert matches, f"no error for {key!r} in {instance.errors!r}"
+    return matches[-1]
