@@ -82,7 +82,7 @@ def on_fragment_success(name: str, callback: Callable[[], None]) -> bool:
         info = Runtime.instance()._session_mgr.get_active_session_info(ctx.session_id)
         if info is None:
             return False
-        session = info.session
+        session: Any = info.session
         with _hooks_lock:
             callbacks = _fragment_hooks.setdefault(session, {})
             callbacks[name] = callback

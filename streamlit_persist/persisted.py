@@ -51,7 +51,7 @@ _transport_override: Transport | None = None
 
 def set_transport(transport: Transport | None) -> None:
     """Route every ``persist()`` through ``transport`` (``None``: the real browser)."""
-    global _transport_override  # noqa: PLW0603 - one process-wide seam, for testing.MemoryBrowser
+    global _transport_override
     _transport_override = transport
 
 
@@ -337,7 +337,7 @@ class Persisted:
     def _storage_key(self, slot: str) -> str:
         return f"sp:{self.namespace}:{slot}"
 
-    def _matching(self, keys: Iterable[str]) -> list[str]:
+    def _matching(self, keys: Iterable[object]) -> list[str]:
         return [k for k in keys if isinstance(k, str) and k != self.key and self._matches(k)]
 
     def _matches(self, key: str) -> bool:

@@ -27,7 +27,6 @@ from typing import Any
 from streamlit_persist import codec, envelope, persisted
 from streamlit_persist.bridge import Failure, PersistData, PersistMessage, StorageKind
 
-
 __all__ = ["MemoryBrowser"]
 
 
@@ -101,5 +100,3 @@ class MemoryBrowser:
             return True
         used = sum(len(n) + len(t) for n, t in items.items() if n != name)
         return used + len(name) + len(token) <= self.quota
-
-

@@ -14,7 +14,7 @@ from streamlit_persist.testing import MemoryBrowser
 
 NS = "t"
 
-HEADER = f"""
+HEADER = """
 import datetime as dt
 import streamlit as st
 import streamlit_persist as sp
@@ -73,7 +73,9 @@ st.write(f"hydrated={{p.hydrated}}")
     def test_restored_lists_what_came_back(self, browser: MemoryBrowser) -> None:
         """`restored` holds exactly the keys that matched and were applied."""
         browser.store({"a": 1, "b_1": 2, "unlisted": 3}, namespace=NS)
-        at = app(f'p = sp.persist(["a", "b_*"], namespace="{NS}")\nst.write(str(sorted(p.restored.items())))').run()
+        at = app(
+            f'p = sp.persist(["a", "b_*"], namespace="{NS}")\nst.write(str(sorted(p.restored.items())))'
+        ).run()
         assert at.session_state["a"] == 1
         assert at.session_state["b_1"] == 2
         assert "unlisted" not in at.session_state
@@ -288,9 +290,17 @@ st.text_input("Name", key="name")
         """Whatever arrives as a browser message, nothing raises and nothing is applied."""
         at = app(f'sp.persist(["x"], namespace="{NS}")').run()
         instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
-        for junk in [None, 1, "x", [], {"sid": 1}, {"sid": instance._sid, "hydrate": []},
-                     {"sid": instance._sid, "failures": "x"}, {"sid": instance._sid, "failures": [1, {}]},
-                     {"sid": instance._sid, "hydrate": {"req": "nope", "entries": {"x": "t"}}}]:
+        for junk in [
+            None,
+            1,
+            "x",
+            [],
+            {"sid": 1},
+            {"sid": instance._sid, "hydrate": []},
+            {"sid": instance._sid, "failures": "x"},
+            {"sid": instance._sid, "failures": [1, {}]},
+            {"sid": instance._sid, "hydrate": {"req": "nope", "entries": {"x": "t"}}},
+        ]:
             instance._receive(junk)
         assert instance.errors == []
         assert "x" not in at.session_state
