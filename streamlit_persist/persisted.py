@@ -94,10 +94,13 @@ class Persisted:
         self._pending: dict[str, str | None] = {}
         self._widget_backed: set[str] = set()
         self._applied: set[str] = set()
-        self._baseline_only: set[str] = set()
+        # Values not to store until they change: untouched widget defaults, cleared keys.
+        # None means "take the value seen at the next flush as the baseline".
+        self._unstored: dict[str, tuple[str, bytes] | None] = {}
         self._reported: set[tuple[str, str]] = set()
         self._rev = 0
         self._full_resend = False
+        self._first_flush = False
         self._run_marker: object = None
 
     # -- public API -------------------------------------------------------------------------
@@ -139,12 +142,15 @@ class Persisted:
         Values in the running session stay as they are, and are stored again only once
         they change.
         """
-        slots = set(self._stored) if keys is None else set(_as_key_list(keys, "clear"))
+        if keys is None:
+            slots = set(self._stored) | set(self._matching(st.session_state.keys()))
+        else:
+            slots = set(_as_key_list(keys, "clear"))
         for slot in slots:
             self._stored.pop(slot, None)
             self._values.pop(slot, None)
             self._pending[slot] = None
-            self._baseline_only.add(slot)
+            self._unstored[slot] = None
 
     # -- hydration ----------------------------------------------------------------------------
 
@@ -180,6 +186,7 @@ class Persisted:
             self._stored[slot] = _Stored(opened.flag, opened.value_json, token, opened.old_key)
             self._values[slot] = value
         self._hydrated = True
+        self._first_flush = True
         for slot in self._matching(self._values):
             self._apply(slot, self._values[slot])
 
@@ -252,7 +259,7 @@ class Persisted:
         writes = self._collect_writes()
         full, self._full_resend = self._full_resend, False
         if full:  # the browser missed a message: send everything, it drops the rest
-            writes = {slot: stored.token for slot, stored in self._stored.items() if stored.token}
+            writes = {slot: stored.token for slot, stored in self._stored.items()}
         if writes or full:
             self._rev += 1
         self._send(self._data(hydrate=None, writes=writes, full=full))
@@ -262,6 +269,11 @@ class Persisted:
         self._pending.clear()
         present = [k for k in self._matching(st.session_state.keys()) if not k.startswith(STATE_PREFIX)]
         widget_keys = _streamlit.widget_keys()
+        if self._first_flush:  # widgets nobody touched keep their code default: store nothing
+            self._first_flush = False
+            for slot in present:
+                if slot in widget_keys and slot not in self._stored:
+                    self._unstored.setdefault(slot, None)
         for slot in present:
             token = self._encode_if_changed(slot, st.session_state[slot])
             if token is not None:
@@ -290,11 +302,13 @@ class Persisted:
         except PersistError as error:
             self._report(PersistError(error.kind, error.message, key=slot))
             return None
+        if slot in self._unstored:
+            baseline = self._unstored[slot]
+            if baseline is None or baseline == (flag, body):
+                self._unstored[slot] = (flag, body)
+                return None
+            del self._unstored[slot]
         known = self._stored.get(slot)
-        if slot in self._baseline_only:
-            self._baseline_only.discard(slot)
-            self._stored[slot] = _Stored(flag, body, "")
-            return None
         if known is not None and known.flag == flag and known.body == body and not known.old_key:
             self._values[slot] = value
             return None

@@ -120,13 +120,14 @@ sp.persist(["a", "b"], namespace="{NS}")
 st.text_input("A", key="a")
 st.text_input("B", key="b")
 """).run()
-        assert writes(browser) == [{"a": browser.local[f"sp:{NS}:a"], "b": browser.local[f"sp:{NS}:b"]}]
-        browser.messages.clear()
+        assert writes(browser) == []  # untouched widgets keep their code default: nothing stored
         at.text_input(key="b").set_value("changed").run()
-        assert [list(w) for w in writes(browser)] == [["b"]]
+        assert writes(browser) == [{"b": browser.local[f"sp:{NS}:b"]}]
         browser.messages.clear()
         at.run()
         assert writes(browser) == []
+        at.text_input(key="a").set_value("also").run()
+        assert [list(w) for w in writes(browser)] == [["a"]]
 
     def test_deleting_a_key_removes_it_from_storage(self, browser: MemoryBrowser) -> None:
         """`del st.session_state[k]` is a deliberate forget: the stored entry goes too."""

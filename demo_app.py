@@ -1,0 +1,68 @@
+"""streamlit-persist demo: change anything, reload the page, and it is all still there."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+import streamlit_persist as sp
+
+st.set_page_config(page_title="streamlit-persist demo", page_icon="💾", layout="wide")
+
+PERSISTED = ["theme", "name", "visits", "city_filter", "price_range", "since", "notes"]
+p = sp.persist(PERSISTED)
+p.wait()  # show nothing until stored values are back: no flash of defaults
+
+st.session_state.setdefault("visits", 0)
+st.session_state.visits += 1  # changed below persist(): still stored with this run
+
+
+def forget_me() -> None:
+    """Remove everything from the browser and start this session afresh."""
+    p.clear()
+    for key in PERSISTED:
+        st.session_state.pop(key, None)
+
+
+st.title("💾 streamlit-persist")
+st.caption(
+    "Everything on this page lives in your browser's localStorage. "
+    "Reload, close the tab, come back tomorrow: it is restored before the page draws."
+)
+
+settings, data = st.columns([1, 2], gap="large")
+with settings:
+    st.subheader("Your settings")
+    st.text_input("Your name", key="name", placeholder="Ada")
+    st.radio("Theme", ["Light", "Dark", "Solarized"], key="theme", horizontal=True)
+    st.multiselect("Cities", ["Berlin", "Lagos", "Lima", "Osaka", "Oslo"], key="city_filter")
+    st.slider("Price range (€)", 0, 500, (50, 250), key="price_range")
+    st.date_input("Listed since", key="since", value=dt.date(2024, 1, 1))
+    st.text_area("Draft notes", key="notes", placeholder="Half-written thoughts survive reloads too")
+
+with data:
+    greeting = f"Welcome back, {st.session_state.name}!" if st.session_state.get("name") else "Hello!"
+    st.subheader(greeting)
+    st.metric("Script runs remembered for you", st.session_state.visits)
+    cities = st.session_state.get("city_filter") or ["every city"]
+    low, high = st.session_state.price_range
+    st.write(f"Showing **{', '.join(cities)}**, €{low}–€{high}, listed since {st.session_state.since:%d %b %Y}.")
+
+    st.subheader("What your browser stores")
+    sizes = p.stored_sizes
+    if sizes:
+        st.dataframe(
+            [{"key": key, "characters": size} for key, size in sorted(sizes.items())],
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(f"{sum(sizes.values()):,} characters in total, under the namespace `{p.namespace}`.")
+    else:
+        st.info("Nothing stored yet.")
+    if p.restored:
+        st.caption("Restored on this visit: " + ", ".join(sorted(p.restored)))
+    for error in p.errors:
+        st.warning(f"{error.key}: {error.message}")
+
+    st.button("🧹 Forget me", on_click=forget_me, help="Remove every stored value from this browser")
