@@ -128,11 +128,15 @@ def open_token(
     version = _parse_version(version_text, context.slot)
     if protector is None:
         if mode != "p" or kid != "-":
-            raise PersistError("wrong_key", "entry is protected but no secret is configured", key=context.slot)
+            raise PersistError(
+                "wrong_key", "entry is protected but no secret is configured", key=context.slot
+            )
         plaintext, old_key = body.encode("utf-8", "surrogatepass"), False
     else:
         if mode != protector.mode:
-            raise PersistError("tampered", f"entry mode {mode[:8]!r} is not the configured protection", key=context.slot)
+            raise PersistError(
+                "tampered", f"entry mode {mode[:8]!r} is not the configured protection", key=context.slot
+            )
         plaintext, old_key = protector.open(
             kid, body, lambda k: context.associated_data(mode, k, version)
         )
