@@ -150,6 +150,23 @@ def _on_script_event(sender: Any, event: Any = None, **_: Any) -> None:
             _LOGGER.exception("streamlit-persist: end-of-run write failed")
 
 
+def signed_in_user() -> str | None:
+    """A stable id of the signed-in ``st.user`` (values are bound to it), else None."""
+    try:
+        import streamlit as st
+
+        user = st.user
+        if not user.get("is_logged_in"):
+            return None
+        for claim in ("sub", "email"):
+            value = user.get(claim)
+            if isinstance(value, str) and value:
+                return f"{claim}:{value}"
+    except Exception:
+        _LOGGER.debug("streamlit-persist: st.user unavailable", exc_info=True)
+    return None
+
+
 def is_fragment_run() -> bool:
     """True while only fragments rerun (elements outside them are not redrawn)."""
     ctx = run_context()
@@ -193,3 +210,41 @@ def widget_keys() -> frozenset[str]:
 def _describe(metadata: Any) -> str:
     owner = type(getattr(metadata.deserializer, "__self__", None)).__name__
     return owner.removesuffix("Serde") or str(metadata.value_type)
+
+
+def query_param_bound_keys() -> frozenset[str]:
+    """Keys of widgets bound with ``bind="query-params"`` (Streamlit keeps them in the URL).
+
+    Both the query-param binding registry (bindings of earlier runs) and the metadata of
+    widgets registered in this run are read. Empty when the internals are unavailable.
+    """
+    try:
+        ctx = run_context()
+        if ctx is None:
+            return frozenset()
+        state = ctx.session_state._state
+        keys = set(state.query_params._bindings_by_param)
+        mapping = state._key_id_mapper._key_id_mapping
+        metadata = state._new_widget_state.widget_metadata
+        for user_key, widget_id in list(mapping.items()):
+            meta = metadata.get(widget_id)
+            if meta is not None and getattr(meta, "bind", None) == "query-params":
+                keys.add(user_key)
+        return frozenset(k for k in keys if isinstance(k, str))
+    except Exception:
+        _LOGGER.debug("streamlit-persist: query-param bindings unavailable", exc_info=True)
+        return frozenset()
+
+
+def page_id() -> str:
+    """An id of the page being run (its script hash), so a share link restores only there."""
+    try:
+        ctx = run_context()
+        if ctx is None:
+            return "-"
+        manager = ctx.pages_manager
+        page = manager.intended_page_script_hash or manager.current_page_script_hash
+        return str(page or manager.main_script_hash or "-")
+    except Exception:
+        _LOGGER.debug("streamlit-persist: page id unavailable", exc_info=True)
+        return "-"

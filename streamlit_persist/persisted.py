@@ -14,15 +14,16 @@ import fnmatch
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from streamlit_persist import _streamlit, bridge, codec, envelope
+from streamlit_persist import _streamlit, bridge, codec, crypto, envelope
 from streamlit_persist.bridge import PersistData, PersistMessage, StorageKind
 from streamlit_persist.exceptions import PersistError
 
@@ -30,6 +31,10 @@ _LOGGER: Final = logging.getLogger("streamlit_persist")
 STATE_PREFIX: Final = "_streamlit_persist:"
 _NAMESPACE_RE: Final = re.compile(r"^[A-Za-z0-9_.\-/]{1,100}$")
 _MAX_UNANSWERED: Final = 3
+_MAX_VERSION: Final = 10**9 - 1
+
+Migrate = Callable[[dict[str, Any], int], dict[str, Any]]
+Ttl = timedelta | Mapping[str, timedelta] | None
 _REMOVE: Final = "\x00remove"
 
 
@@ -94,6 +99,7 @@ class Persisted:
         self._pending: dict[str, str | None] = {}
         self._widget_backed: set[str] = set()
         self._applied: set[str] = set()
+        self._link_slots: set[str] = set()  # restored from a share link: hydration must not override
         # Values not to store until they change: untouched widget defaults, cleared keys.
         # None means "take the value seen at the next flush as the baseline".
         self._unstored: dict[str, tuple[str, bytes] | None] = {}
@@ -173,22 +179,73 @@ class Persisted:
             self._full_resend = True
 
     def _hydrate(self, entries: dict[Any, Any]) -> None:
+        older: dict[int, dict[str, Any]] = {}
         for slot, token in entries.items():
-            if not isinstance(slot, str):
+            if not isinstance(slot, str) or slot in self._link_slots:
                 continue
             try:
-                opened = envelope.open_token(token, self._context(slot), protector=None)
+                opened = envelope.open_token(token, self._context(slot), protector=self._protector)
                 value = opened.value()
             except PersistError as error:
                 self._report(PersistError(error.kind, error.message, key=slot))
                 self._pending[slot] = None  # drop it: it can never be read
                 continue
-            self._stored[slot] = _Stored(opened.flag, opened.value_json, token, opened.old_key)
-            self._values[slot] = value
+            if opened.version == self._options.version:
+                self._stored[slot] = _Stored(opened.flag, opened.value_json, token, opened.old_key)
+                self._values[slot] = value
+            elif opened.version < self._options.version:
+                older.setdefault(opened.version, {})[slot] = value
+            else:  # written by a newer release (the app was rolled back): never misread it
+                self._report(
+                    PersistError(
+                        "dropped",
+                        f"stored under schema version {opened.version}, newer than this app's "
+                        f"{self._options.version}; left in storage unread",
+                        key=slot,
+                    )
+                )
+        for version in sorted(older):
+            self._migrate(older[version], version)
         self._hydrated = True
         self._first_flush = True
         for slot in self._matching(self._values):
             self._apply(slot, self._values[slot])
+
+    def _migrate(self, values: dict[str, Any], version: int) -> None:
+        """Bring values of an older schema version up to date, all of them or none."""
+        migrate = self._options.migrate
+        target = self._options.version
+        if migrate is None:
+            for slot in values:
+                self._pending[slot] = None
+                self._report(
+                    PersistError(
+                        "dropped",
+                        f"stored under schema version {version}; no migrate= to reach {target}",
+                        key=slot,
+                    )
+                )
+            return
+        try:
+            migrated = migrate(dict(values), version)
+            if not isinstance(migrated, dict) or not all(isinstance(k, str) for k in migrated):
+                raise TypeError(f"migrate() must return a dict of str keys, not {type(migrated).__name__}")
+        except Exception as e:
+            _LOGGER.warning("streamlit-persist: migrate() failed for version %s", version, exc_info=True)
+            for slot in values:
+                self._pending[slot] = None
+                self._report(
+                    PersistError("dropped", f"migrate() failed from version {version}: {e!r}", key=slot)
+                )
+            return
+        for slot in values:
+            if slot not in migrated:
+                self._pending[slot] = None  # migrate() dropped it on purpose
+        for slot, value in migrated.items():
+            self._values[slot] = value  # not in _stored: the next flush rewrites it at this version
+            self._report(
+                PersistError("migrated", f"migrated from schema version {version} to {target}", key=slot)
+            )
 
     def _apply(self, slot: str, value: Any) -> None:
         widget = _streamlit.unassignable_widget(slot)
@@ -312,7 +369,14 @@ class Persisted:
         if known is not None and known.flag == flag and known.body == body and not known.old_key:
             self._values[slot] = value
             return None
-        token = envelope.seal(flag, body, self._context(slot), protector=None)
+        token = envelope.seal(
+            flag,
+            body,
+            self._context(slot),
+            version=self._options.version,
+            ttl_seconds=self._ttl_seconds(slot),
+            protector=self._protector,
+        )
         size = len(self._storage_key(slot)) + len(token)
         if size > self._options.max_value_bytes:
             self._report(_too_large(slot, size, self._options.max_value_bytes, "per-value"))
@@ -345,8 +409,26 @@ class Persisted:
         if reply is not None:
             self._receive(reply)
 
+    @property
+    def _protector(self) -> envelope.Protector | None:
+        keyring = self._options.keyring
+        if keyring is None:
+            return None
+        return keyring.protector("store", "signed" if self._options.protect == "sign" else "encrypted")
+
     def _context(self, slot: str) -> envelope.Context:
-        return envelope.Context("store", self.namespace, slot)
+        return envelope.Context("store", self.namespace, slot, _streamlit.signed_in_user())
+
+    def _ttl_seconds(self, slot: str) -> int | None:
+        ttl = self._options.ttl
+        if ttl is None:
+            return None
+        if isinstance(ttl, timedelta):
+            return max(1, int(ttl.total_seconds()))
+        for pattern, duration in ttl.items():
+            if fnmatch.fnmatchcase(slot, pattern):
+                return max(1, int(duration.total_seconds()))
+        return None
 
     def _storage_key(self, slot: str) -> str:
         return f"sp:{self.namespace}:{slot}"
@@ -368,8 +450,13 @@ class Persisted:
 
 @dataclass(frozen=True)
 class _Options:
-    max_value_bytes: int
-    max_total_bytes: int
+    max_value_bytes: int = 1_000_000
+    max_total_bytes: int = 4_000_000
+    keyring: crypto.Keyring | None = None
+    protect: Literal["encrypt", "sign"] = "encrypt"
+    ttl: Ttl = None
+    version: int = 1
+    migrate: Migrate | None = field(default=None, compare=False)
 
 
 def persist(
@@ -380,6 +467,11 @@ def persist(
     key: str = "streamlit_persist",
     max_value_bytes: int = 1_000_000,
     max_total_bytes: int = 4_000_000,
+    secret: crypto.SecretInput | None = None,
+    protect: Literal["encrypt", "sign"] | None = None,
+    ttl: Ttl = None,
+    version: int = 1,
+    migrate: Migrate | None = None,
 ) -> Persisted:
     """Keep the given session-state keys in browser storage and restore them on load.
 
@@ -399,6 +491,17 @@ def persist(
         Key of the bridge component; use another one to persist a second namespace.
     max_value_bytes, max_total_bytes : int
         Budgets (in characters of browser storage) checked before every write.
+    secret : str, bytes, sp.passphrase(...) or a list of them
+        Protect every stored value with a key derived on the server (it never reaches
+        the browser). A list rotates keys: newest first; older ones still decrypt.
+    protect : "encrypt" or "sign"
+        With a secret: AES-256-GCM (default), or HMAC-SHA256 (readable, unforgeable).
+    ttl : timedelta, dict of key pattern to timedelta, or None
+        Values expire this long after they were last written.
+    version : int
+        Schema version of the stored values; bump it when their shape changes.
+    migrate : callable(values, stored_version) -> values, or None
+        Upgrades values stored under an older version; without it they are dropped.
 
     Returns
     -------
@@ -422,7 +525,15 @@ def persist(
         )
     if max_value_bytes <= 0 or max_total_bytes < max_value_bytes:
         raise PersistError("usage", "budgets must satisfy 0 < max_value_bytes <= max_total_bytes")
-    options = _Options(max_value_bytes, max_total_bytes)
+    options = _Options(
+        max_value_bytes,
+        max_total_bytes,
+        keyring=_keyring(secret),
+        protect=_protect_mode(protect, secret),
+        ttl=_check_ttl(ttl),
+        version=_check_version(version),
+        migrate=_check_migrate(migrate),
+    )
     persisted = _session_instance(key, storage, resolved_namespace, options)
     first_call_this_run = persisted._run_marker is not _streamlit.run_marker()
     persisted._begin_run(patterns)
@@ -456,6 +567,60 @@ def _session_instance(key: str, storage: StorageKind, namespace: str, options: _
     created = Persisted(key, storage, namespace, options)
     st.session_state[state_key] = created
     return created
+
+
+_keyrings: dict[tuple[object, ...], crypto.Keyring] = {}
+
+
+def _keyring(secret: crypto.SecretInput | None) -> crypto.Keyring | None:
+    """One Keyring per distinct secret list: derivation (and Scrypt) runs once per process."""
+    if secret is None:
+        return None
+    items = tuple(secret) if isinstance(secret, list | tuple) else (secret,)
+    try:
+        cache_key = tuple((type(item).__name__, item) for item in items)
+        hash(cache_key)
+    except TypeError:
+        return crypto.Keyring(secret)
+    cached = _keyrings.get(cache_key)
+    if cached is None:
+        cached = crypto.Keyring(secret)
+        if len(_keyrings) > 32:
+            _keyrings.clear()
+        _keyrings[cache_key] = cached
+    return cached
+
+
+def _protect_mode(protect: object, secret: object) -> Literal["encrypt", "sign"]:
+    if protect is None:
+        return "encrypt"
+    if protect not in ("encrypt", "sign"):
+        raise PersistError("usage", f'protect must be "encrypt" or "sign", not {protect!r}')
+    if secret is None:
+        raise PersistError("usage", f'protect="{protect}" needs a secret=; without one values are plain')
+    return "sign" if protect == "sign" else "encrypt"
+
+
+def _check_ttl(ttl: object) -> Ttl:
+    durations = list(ttl.values()) if isinstance(ttl, Mapping) else [] if ttl is None else [ttl]
+    for duration in durations:
+        if not isinstance(duration, timedelta) or duration.total_seconds() < 1:
+            raise PersistError("usage", f"ttl must be a timedelta of at least one second, not {duration!r}")
+    if isinstance(ttl, Mapping) and not all(isinstance(k, str) for k in ttl):
+        raise PersistError("usage", "ttl as a dict maps key names (or patterns) to timedeltas")
+    return ttl  # type: ignore[return-value]
+
+
+def _check_version(version: object) -> int:
+    if type(version) is not int or not 1 <= version <= _MAX_VERSION:
+        raise PersistError("usage", f"version must be an int from 1 to {_MAX_VERSION}, not {version!r}")
+    return version
+
+
+def _check_migrate(migrate: object) -> Migrate | None:
+    if migrate is not None and not callable(migrate):
+        raise PersistError("usage", "migrate must be a callable (values, stored_version) -> values")
+    return migrate
 
 
 def _default_namespace() -> str:

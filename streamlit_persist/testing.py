@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
-from streamlit_persist import codec, envelope, persisted
+from streamlit_persist import codec, crypto, envelope, persisted
 from streamlit_persist.bridge import Failure, PersistData, PersistMessage, StorageKind
 
 __all__ = ["MemoryBrowser"]
@@ -52,21 +52,50 @@ class MemoryBrowser:
     ) -> None:
         persisted.set_transport(None)
 
-    def store(self, values: Mapping[str, Any], *, namespace: str, storage: StorageKind = "local") -> None:
-        """Store values the way ``persist()`` stores them without a secret."""
+    def store(
+        self,
+        values: Mapping[str, Any],
+        *,
+        namespace: str,
+        storage: StorageKind = "local",
+        secret: crypto.SecretInput | None = None,
+        protect: Literal["encrypt", "sign"] = "encrypt",
+        version: int = 1,
+        ttl_seconds: int | None = None,
+        now: float | None = None,
+    ) -> None:
+        """Store values the way ``persist()`` with the same arguments stores them."""
+        protector = _protector(secret, protect)
         for slot, value in values.items():
             flag, body = codec.dumps(value)
-            token = envelope.seal(flag, body, envelope.Context("store", namespace, slot))
+            token = envelope.seal(
+                flag,
+                body,
+                envelope.Context("store", namespace, slot),
+                version=version,
+                ttl_seconds=ttl_seconds,
+                protector=protector,
+                now=now,
+            )
             self._items(storage)[f"sp:{namespace}:{slot}"] = token
 
-    def values(self, *, namespace: str, storage: StorageKind = "local") -> dict[str, Any]:
-        """Decode what the app stored (without a secret); undecodable entries raise."""
+    def values(
+        self,
+        *,
+        namespace: str,
+        storage: StorageKind = "local",
+        secret: crypto.SecretInput | None = None,
+        protect: Literal["encrypt", "sign"] = "encrypt",
+    ) -> dict[str, Any]:
+        """Decode what the app stored; undecodable entries raise ``PersistError``."""
+        protector = _protector(secret, protect)
         prefix = f"sp:{namespace}:"
         result: dict[str, Any] = {}
         for name, token in self._items(storage).items():
             if name.startswith(prefix):
                 slot = name[len(prefix) :]
-                result[slot] = envelope.open_token(token, envelope.Context("store", namespace, slot)).value()
+                context = envelope.Context("store", namespace, slot)
+                result[slot] = envelope.open_token(token, context, protector=protector).value()
         return result
 
     def _items(self, storage: StorageKind) -> dict[str, str]:
@@ -100,3 +129,9 @@ class MemoryBrowser:
             return True
         used = sum(len(n) + len(t) for n, t in items.items() if n != name)
         return used + len(name) + len(token) <= self.quota
+
+
+def _protector(secret: crypto.SecretInput | None, protect: str) -> envelope.Protector | None:
+    if secret is None:
+        return None
+    return crypto.Keyring(secret).protector("store", "signed" if protect == "sign" else "encrypted")
