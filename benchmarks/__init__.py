@@ -1,0 +1,1 @@
+"""Benchmarks of streamlit-persist against its peers (see ``bench_restore.py``)."""

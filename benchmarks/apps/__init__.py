@@ -1,0 +1,1 @@
+"""Benchmark apps, one per system; run with ``streamlit run`` by ``benchmarks/bench_restore.py``."""
