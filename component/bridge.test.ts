@@ -2,6 +2,8 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { handle, type SessionRecord } from "./bridge";
 import type { PersistData } from "./protocol";
 import { parseData } from "./protocol";
+import { cookieValue, storageHash } from "./cookie";
+import { TabSync } from "./sync";
 
 /** An in-memory Storage with an optional quota (in UTF-16 code units, keys + values). */
 class MemoryStorage implements Storage {
@@ -39,9 +41,12 @@ function data(overrides: Partial<PersistData> = {}): PersistData {
     storage: "local",
     sid: "s1",
     hydrate: null,
+    boot: null,
     rev: 0,
     full: false,
     writes: {},
+    cookie: null,
+    sync: false,
     ...overrides,
   };
 }
@@ -128,6 +133,83 @@ describe("handle", () => {
     const message = handle(data({ hydrate: "r1" }), null, sessions);
     expect(message?.hydrate).toEqual({ req: "r1", entries: {} });
     expect(message?.failures?.[0]?.kind).toBe("storage");
+  });
+});
+
+describe("boot cookie", () => {
+  let storage: MemoryStorage;
+  let sessions: Map<string, SessionRecord>;
+  const spec = { name: "sp_0123abcd", budget: 200, maxAge: 3600 };
+
+  beforeEach(() => {
+    storage = new MemoryStorage();
+    sessions = new Map();
+  });
+
+  it("hashes like boot.storage_hash in Python (shared vector)", () => {
+    expect(storageHash({ name: 'sp1.p.-.1.[1,null,"j","Ann"]', ü: "é😀" })).toBe("88885e05");
+    expect(storageHash({})).toBe("");
+    expect(cookieValue({ a: "x" }, 2048)).toBe("eyJoIjoiYzZjZTAyMmYiLCJlIjp7ImEiOiJ4In19");
+  });
+
+  it("stays quiet when storage matches what Python restored from the cookie", () => {
+    storage.setItem("sp:app:a", "x");
+    const message = handle(data({ boot: { req: "b1", h: storageHash({ a: "x" }) } }), storage, sessions);
+    expect(message).toBeNull();
+  });
+
+  it("sends storage when it differs from the cookie, before applying writes", () => {
+    storage.setItem("sp:app:a", "edited in devtools");
+    const message = handle(
+      data({ boot: { req: "b1", h: storageHash({ a: "x" }) }, rev: 1, writes: { a: "new" } }),
+      storage,
+      sessions,
+    );
+    expect(message?.hydrate).toEqual({ req: "b1", entries: { a: "edited in devtools" } });
+    expect(storage.getItem("sp:app:a")).toBe("new");
+  });
+
+  it("claims of an empty storage are checked too (first visit without a cookie)", () => {
+    expect(handle(data({ boot: { req: "b1", h: "" } }), storage, sessions)).toBeNull();
+    storage.setItem("sp:app:a", "x");
+    const message = handle(data({ sid: "s2", boot: { req: "b1", h: "" } }), storage, sessions);
+    expect(message?.hydrate?.entries).toEqual({ a: "x" });
+  });
+
+  it("writes the cookie after writes, and a too-large marker past the budget", () => {
+    handle(data({ rev: 1, writes: { a: "x" }, cookie: spec }), storage, sessions, document);
+    expect(document.cookie).toContain(`sp_0123abcd=${cookieValue({ a: "x" }, 200)}`);
+    handle(data({ rev: 2, writes: { b: "y".repeat(300) }, cookie: spec }), storage, sessions, document);
+    const value = document.cookie.split("; ").find((c) => c.startsWith("sp_0123abcd="))?.split("=")[1] ?? "";
+    expect(JSON.parse(atob(value.replace(/-/g, "+").replace(/_/g, "/")))).toEqual({
+      h: storageHash({ a: "x", b: "y".repeat(300) }),
+      e: null,
+    });
+  });
+
+  it("deletes the cookie when nothing is stored", () => {
+    handle(data({ rev: 1, writes: { a: "x" }, cookie: spec }), storage, sessions, document);
+    handle(data({ rev: 2, writes: { a: null }, cookie: spec }), storage, sessions, document);
+    expect(document.cookie).not.toContain("sp_0123abcd=");
+  });
+});
+
+describe("TabSync", () => {
+  it("reports what storage holds now for changed slots under the prefix, batched", async () => {
+    const storage = new MemoryStorage();
+    const sent: unknown[] = [];
+    const sync = new TabSync(window, () => storage);
+    sync.follow("sp:app:", "s1", (m) => sent.push(m));
+    storage.setItem("sp:app:a", "latest");
+    for (const key of ["sp:app:a", "sp:app:b", "sp:other:c", "unrelated"]) {
+      window.dispatchEvent(new StorageEvent("storage", { key, storageArea: storage as unknown as Storage }));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(sent).toEqual([{ sid: "s1", sync: { a: "latest", b: null } }]);
+    sync.unfollow("sp:app:");
+    window.dispatchEvent(new StorageEvent("storage", { key: "sp:app:a", storageArea: storage as unknown as Storage }));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(sent).toHaveLength(1);
   });
 });
 

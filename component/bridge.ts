@@ -1,8 +1,10 @@
 /**
- * What the browser does with one PersistData: apply writes in order, answer
- * hydration requests once, and ask for a full resend when a message was missed.
- * Pure apart from the Storage it is given, so vitest drives it directly.
+ * What the browser does with one PersistData: check the boot cookie's claim, apply
+ * writes in order, answer hydration requests once, keep the boot cookie in step, and
+ * ask for a full resend when a message was missed. Pure apart from the Storage and
+ * Document it is given, so vitest drives it directly.
  */
+import { storageHash, writeBootCookie } from "./cookie";
 import { applyWrites, readAll } from "./store";
 import type { Failure, PersistData, PersistMessage } from "./protocol";
 
@@ -10,27 +12,29 @@ import type { Failure, PersistData, PersistMessage } from "./protocol";
 export interface SessionRecord {
   sid: string;
   appliedRev: number;
-  answered: string | null;
+  answered: Set<string>;
+  cookieSynced: boolean;
 }
 
 export function handle(
   data: PersistData,
   storage: Storage | null,
   sessions: Map<string, SessionRecord>,
+  doc: Document | null = null,
 ): PersistMessage | null {
   const id = `${data.storage}|${data.prefix}`;
   let record = sessions.get(id);
   if (record === undefined || record.sid !== data.sid) {
     // A new Python session (reload, reconnect): it has seen nothing of this page yet.
-    record = { sid: data.sid, appliedRev: 0, answered: null };
+    record = { sid: data.sid, appliedRev: 0, answered: new Set(), cookieSynced: false };
     sessions.set(id, record);
   }
   const message: PersistMessage = { sid: data.sid };
   let send = false;
 
   if (storage === null) {
-    if (data.hydrate !== null && data.hydrate !== record.answered) {
-      record.answered = data.hydrate;
+    if (data.hydrate !== null && !record.answered.has(data.hydrate)) {
+      record.answered.add(data.hydrate);
       message.hydrate = { req: data.hydrate, entries: {} };
       message.failures = [{ slot: "", kind: "storage", message: `${data.storage}Storage is unavailable` }];
       send = true;
@@ -38,10 +42,22 @@ export function handle(
     return send ? message : null;
   }
 
+  // Before any write: Python restored from the cookie; storage wins where they differ.
+  if (data.boot !== null && !record.answered.has(data.boot.req)) {
+    record.answered.add(data.boot.req);
+    const entries = readAll(storage, data.prefix);
+    if (storageHash(entries) !== data.boot.h) {
+      message.hydrate = { req: data.boot.req, entries };
+      send = true;
+    }
+  }
+
+  let changed = false;
   if (data.rev > record.appliedRev) {
     const missed = data.rev > record.appliedRev + 1 && !data.full && record.appliedRev > 0;
     const failures: Failure[] = applyWrites(storage, data.prefix, data.writes, data.full);
     record.appliedRev = data.rev;
+    changed = true;
     if (failures.length > 0) {
       message.failures = failures;
       send = true;
@@ -52,10 +68,15 @@ export function handle(
     }
   }
 
-  if (data.hydrate !== null && data.hydrate !== record.answered) {
-    record.answered = data.hydrate;
+  if (data.hydrate !== null && !record.answered.has(data.hydrate)) {
+    record.answered.add(data.hydrate);
     message.hydrate = { req: data.hydrate, entries: readAll(storage, data.prefix) };
     send = true;
+  }
+
+  if (data.cookie !== null && doc !== null && (changed || !record.cookieSynced)) {
+    record.cookieSynced = true;
+    writeBootCookie(doc, data.cookie, readAll(storage, data.prefix));
   }
   return send ? message : null;
 }

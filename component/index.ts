@@ -8,11 +8,13 @@ import type { FrontendRenderer } from "@streamlit/component-v2-lib";
 import { handle, type SessionRecord } from "./bridge";
 import { MESSAGE_EVENT, parseData, type PersistMessage } from "./protocol";
 import { openStorage } from "./store";
+import { TabSync } from "./sync";
 
 type State = { [MESSAGE_EVENT]: PersistMessage };
 
 // Module-level: the renderer may be remounted (new parentElement) within one page.
 const sessions = new Map<string, SessionRecord>();
+const tabSync = new TabSync(window, () => openStorage("local"));
 
 const render: FrontendRenderer<State, unknown> = ({ data, setTriggerValue }) => {
   try {
@@ -21,11 +23,17 @@ const render: FrontendRenderer<State, unknown> = ({ data, setTriggerValue }) => 
       console.warn("[streamlit-persist] Ignoring data of an unknown shape", data);
       return;
     }
-    const message = handle(parsed, openStorage(parsed.storage), sessions);
+    const message = handle(parsed, openStorage(parsed.storage), sessions, document);
     if (message !== null) setTriggerValue(MESSAGE_EVENT, message);
+    if (parsed.sync && parsed.storage === "local") {
+      tabSync.follow(parsed.prefix, parsed.sid, (m) => setTriggerValue(MESSAGE_EVENT, m));
+      return () => tabSync.unfollow(parsed.prefix);
+    }
+    tabSync.unfollow(parsed.prefix);
   } catch (error) {
     console.warn("[streamlit-persist] Unexpected failure", error);
   }
+  return undefined;
 };
 
 export default render;

@@ -5,6 +5,19 @@
 
 export type StorageKind = "local" | "session";
 
+/** Python restored from the boot cookie whose storage hash was `h`. */
+export interface BootCheck {
+  req: string;
+  h: string;
+}
+
+export interface CookieSpec {
+  name: string;
+  /** Characters of the cookie value at most; over it, a "too large" marker. */
+  budget: number;
+  maxAge: number;
+}
+
 /** Python -> browser, sent with every mount. */
 export interface PersistData {
   v: number;
@@ -15,12 +28,18 @@ export interface PersistData {
   sid: string;
   /** Request id: read every entry under `prefix` and send it back. */
   hydrate: string | null;
+  /** Answer `hydrate` (with this req) only if storage differs from the boot cookie. */
+  boot: BootCheck | null;
   /** +1 with every message that carries writes; a gap means one was missed. */
   rev: number;
   /** `writes` holds every entry: remove the others under `prefix`. */
   full: boolean;
   /** slot -> token; null removes the entry. */
   writes: Record<string, string | null>;
+  /** Keep the boot cookie in step with storage. */
+  cookie: CookieSpec | null;
+  /** Report storage changes made by other tabs. */
+  sync: boolean;
 }
 
 export interface Failure {
@@ -35,6 +54,8 @@ export interface PersistMessage {
   hydrate?: { req: string; entries: Record<string, string> };
   failures?: Failure[];
   resync?: true;
+  /** Entries another tab changed (null: removed). */
+  sync?: Record<string, string | null>;
 }
 
 export const PROTOCOL_VERSION = 1;
@@ -56,14 +77,39 @@ export function parseData(raw: unknown): PersistData | null {
   for (const value of Object.values(writes)) {
     if (value !== null && typeof value !== "string") return null;
   }
+  const boot = d["boot"];
+  if (boot !== null && !isBootCheck(boot)) return null;
+  const cookie = d["cookie"];
+  if (cookie !== null && !isCookieSpec(cookie)) return null;
+  if (typeof d["sync"] !== "boolean") return null;
   return {
     v: PROTOCOL_VERSION,
     prefix: d["prefix"],
     storage: d["storage"],
     sid: d["sid"],
     hydrate: d["hydrate"],
+    boot,
     rev: d["rev"],
     full: d["full"],
     writes: writes as Record<string, string | null>,
+    cookie,
+    sync: d["sync"],
   };
+}
+
+function isBootCheck(raw: unknown): raw is BootCheck {
+  if (typeof raw !== "object" || raw === null) return false;
+  const b = raw as Record<string, unknown>;
+  return typeof b["req"] === "string" && typeof b["h"] === "string";
+}
+
+function isCookieSpec(raw: unknown): raw is CookieSpec {
+  if (typeof raw !== "object" || raw === null) return false;
+  const c = raw as Record<string, unknown>;
+  return (
+    typeof c["name"] === "string" &&
+    /^sp_[0-9a-f]{8}$/.test(c["name"]) &&
+    Number.isInteger(c["budget"]) &&
+    Number.isInteger(c["maxAge"])
+  );
 }

@@ -150,6 +150,18 @@ def _on_script_event(sender: Any, event: Any = None, **_: Any) -> None:
             _LOGGER.exception("streamlit-persist: end-of-run write failed")
 
 
+def cookie(name: str) -> str | None:
+    """A request cookie of this session's WebSocket connection (run 1 included)."""
+    try:
+        import streamlit as st
+
+        value = st.context.cookies.get(name)
+        return value if isinstance(value, str) else None
+    except Exception:
+        _LOGGER.debug("streamlit-persist: cookies unavailable", exc_info=True)
+        return None
+
+
 def signed_in_user() -> str | None:
     """A stable id of the signed-in ``st.user`` (values are bound to it), else None."""
     try:

@@ -20,6 +20,19 @@ MESSAGE_EVENT: Final = "message"
 StorageKind = Literal["local", "session"]
 
 
+class BootCheck(TypedDict):
+    """Python restored from the boot cookie whose storage hash was ``h``."""
+
+    req: str
+    h: str
+
+
+class CookieSpec(TypedDict):
+    name: str
+    budget: int  # characters of the cookie value at most; over it, a "too large" marker
+    maxAge: int
+
+
 class PersistData(TypedDict):
     """Python -> browser, sent with every mount."""
 
@@ -28,9 +41,12 @@ class PersistData(TypedDict):
     storage: StorageKind
     sid: str  # this Python session; a new one means the browser must answer afresh
     hydrate: str | None  # request id: read every entry under prefix and send it back
+    boot: BootCheck | None  # answer ``hydrate`` (with this req) only if storage differs
     rev: int  # +1 with every message that carries writes; a gap means one was missed
     full: bool  # writes hold every entry: remove the others under prefix
     writes: dict[str, str | None]  # slot -> token; None removes the entry
+    cookie: CookieSpec | None  # keep the boot cookie in step with storage
+    sync: bool  # report storage changes made by other tabs
 
 
 class Failure(TypedDict):
@@ -51,6 +67,7 @@ class PersistMessage(TypedDict):
     hydrate: NotRequired[Hydration]
     failures: NotRequired[list[Failure]]
     resync: NotRequired[bool]
+    sync: NotRequired[dict[str, str | None]]  # entries another tab changed (None: removed)
 
 
 @functools.cache

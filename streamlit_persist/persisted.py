@@ -23,7 +23,7 @@ from typing import Any, Final, Literal, Protocol
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from streamlit_persist import _streamlit, bridge, codec, crypto, envelope
+from streamlit_persist import _streamlit, boot, bridge, codec, crypto, envelope
 from streamlit_persist.bridge import PersistData, PersistMessage, StorageKind
 from streamlit_persist.exceptions import PersistError
 
@@ -52,12 +52,16 @@ def _component_transport(key: str, data: PersistData, on_message: Callable[[], N
 
 
 _transport_override: Transport | None = None
+_cookies_override: Callable[[str], str | None] | None = None
 
 
-def set_transport(transport: Transport | None) -> None:
-    """Route every ``persist()`` through ``transport`` (``None``: the real browser)."""
-    global _transport_override
-    _transport_override = transport
+def set_transport(transport: Transport | None, cookies: Callable[[str], str | None] | None = None) -> None:
+    """Route every ``persist()`` through ``transport`` and read cookies from ``cookies``.
+
+    ``None`` restores the real browser. One process-wide seam, for ``testing.MemoryBrowser``.
+    """
+    global _transport_override, _cookies_override
+    _transport_override, _cookies_override = transport, cookies
 
 
 @dataclass
@@ -107,6 +111,10 @@ class Persisted:
         self._rev = 0
         self._full_resend = False
         self._first_flush = False
+        self._boot_request: str | None = None  # answered only if storage differs from the cookie
+        self._boot_hash = ""
+        self._boot_sent = False
+        self._inbox: list[PersistMessage] = []
         self._run_marker: object = None
 
     # -- public API -------------------------------------------------------------------------
@@ -168,9 +176,16 @@ class Persisted:
         if not isinstance(message, dict) or message.get("sid") != self._sid:
             return  # stale (an earlier session) or foreign: nothing to act on
         hydration = message.get("hydrate")
-        if isinstance(hydration, dict) and not self._hydrated and hydration.get("req") == self._request_id:
+        if isinstance(hydration, dict) and hydration.get("req") == self._request_id:
             entries = hydration.get("entries")
-            self._hydrate(entries if isinstance(entries, dict) else {})
+            if not self._hydrated:
+                self._hydrate(entries if isinstance(entries, dict) else {})
+            elif self._request_id == self._boot_request:  # storage differs from the boot cookie
+                self._boot_request = None
+                self._resync_from(entries if isinstance(entries, dict) else {}, authoritative=True)
+        synced = message.get("sync")
+        if isinstance(synced, dict) and self._hydrated:
+            self._resync_from(synced, authoritative=False)
         failures = message.get("failures")
         if isinstance(failures, list):
             for failure in failures[:1000]:
@@ -210,6 +225,65 @@ class Persisted:
         self._first_flush = True
         for slot in self._matching(self._values):
             self._apply(slot, self._values[slot])
+
+    def _resync_from(self, entries: dict[Any, Any], *, authoritative: bool) -> None:
+        """Adopt what storage holds now (another tab wrote it, or the boot cookie was stale).
+
+        Content is compared, not tokens: a value sealed again with a new nonce is no change,
+        so two tabs that agree write nothing more.
+        """
+        if authoritative:
+            for slot in [s for s in self._stored if s not in entries]:
+                del self._stored[slot]  # storage does not have it: the next change writes it
+        for slot, token in entries.items():
+            if not isinstance(slot, str) or not self._matches(slot):
+                continue
+            if token is None:
+                self._forget_remotely_removed(slot)
+                continue
+            try:
+                opened = envelope.open_token(token, self._context(slot), protector=self._protector)
+                value = opened.value()
+            except PersistError as error:
+                self._report(PersistError(error.kind, error.message, key=slot))
+                continue
+            known = self._stored.get(slot)
+            self._stored[slot] = _Stored(opened.flag, opened.value_json, token, opened.old_key)
+            if known is not None and (known.flag, known.body) == (opened.flag, opened.value_json):
+                continue
+            if opened.version != self._options.version:
+                continue
+            self._values[slot] = value
+            self._unstored.pop(slot, None)
+            self._apply(slot, value)
+
+    def _forget_remotely_removed(self, slot: str) -> None:
+        if self._stored.pop(slot, None) is None:
+            return
+        self._values.pop(slot, None)
+        self._unstored[slot] = None
+        try:
+            del st.session_state[slot]
+        except (KeyError, StreamlitAPIException):
+            return
+
+    def _boot_from_cookie(self) -> bool:
+        """Hydrate on the session's first run from the boot cookie: no extra script run.
+
+        No cookie at all means nothing is stored (the browser module writes one whenever
+        storage holds something); the browser checks that claim and answers otherwise.
+        """
+        if self.storage != "local" or self._options.boot_cookie_bytes == 0:
+            return False
+        read_cookie = _cookies_override or _streamlit.cookie
+        snapshot = boot.read(read_cookie(boot.cookie_name(self._storage_key(""))))
+        if snapshot is None or snapshot.entries is None:
+            return False
+        self._requests += 1
+        self._request_id = self._boot_request = f"{self._sid}-boot"
+        self._boot_hash = snapshot.storage_hash
+        self._hydrate(snapshot.entries)
+        return True
 
     def _migrate(self, values: dict[str, Any], version: int) -> None:
         """Bring values of an older schema version up to date, all of them or none."""
@@ -329,7 +403,7 @@ class Persisted:
         if self._first_flush:  # widgets nobody touched keep their code default: store nothing
             self._first_flush = False
             for slot in present:
-                if slot in widget_keys and slot not in self._stored:
+                if slot in widget_keys and slot not in self._stored and slot not in self._link_slots:
                     self._unstored.setdefault(slot, None)
         for slot in present:
             token = self._encode_if_changed(slot, st.session_state[slot])
@@ -392,22 +466,48 @@ class Persisted:
     # -- plumbing -----------------------------------------------------------------------------
 
     def _data(self, *, hydrate: str | None, writes: dict[str, str | None], full: bool = False) -> PersistData:
+        check: bridge.BootCheck | None = None
+        if self._boot_request is not None and not self._boot_sent:
+            check = {"req": self._boot_request, "h": self._boot_hash}
+            self._boot_sent = True
+        cookie: bridge.CookieSpec | None = None
+        if self.storage == "local" and self._options.boot_cookie_bytes:
+            cookie = {
+                "name": boot.cookie_name(self._storage_key("")),
+                "budget": self._options.boot_cookie_bytes,
+                "maxAge": self._cookie_max_age(),
+            }
         return {
             "v": bridge.PROTOCOL_VERSION,
             "prefix": self._storage_key(""),
             "storage": self.storage,
             "sid": self._sid,
             "hydrate": hydrate,
+            "boot": check,
             "rev": self._rev,
             "full": full,
             "writes": writes,
+            "cookie": cookie,
+            "sync": self._options.sync_tabs,
         }
+
+    def _cookie_max_age(self) -> int:
+        """As long as the longest ttl, or the 400 days browsers allow at most."""
+        ttl = self._options.ttl
+        durations = [] if ttl is None else [ttl] if isinstance(ttl, timedelta) else list(ttl.values())
+        if not durations or isinstance(ttl, Mapping):
+            return boot.MAX_AGE_SECONDS
+        return min(boot.MAX_AGE_SECONDS, int(max(durations).total_seconds()))
 
     def _send(self, data: PersistData) -> None:
         transport = _transport_override or _component_transport
         reply = transport(self.key, data, self._on_message)
-        if reply is not None:
-            self._receive(reply)
+        if reply is None:
+            return
+        if data["hydrate"] is not None:
+            self._receive(reply)  # answered at once: hydrate before any widget exists
+        else:
+            self._inbox.append(reply)  # like a browser trigger: handled when the next run starts
 
     @property
     def _protector(self) -> envelope.Protector | None:
@@ -447,6 +547,47 @@ class Persisted:
         self._errors.append(error)
         _LOGGER.warning("streamlit-persist: %s", error)
 
+    # -- share links (see streamlit_persist.share) ---------------------------------------------
+
+    @property
+    def restored_from(self) -> dict[str, str]:
+        """Where each restored key came from: ``"link"`` or ``"storage"``."""
+        return {slot: "link" if slot in self._link_slots else "storage" for slot in self._restored}
+
+    def share_url(
+        self,
+        keys: Sequence[str] | None = None,
+        *,
+        ttl: timedelta | None = timedelta(days=7),
+        base_url: str | None = None,
+    ) -> str:
+        """The current page's URL with one query parameter carrying the shared keys.
+
+        ``keys`` narrows ``persist(share=...)``; ``base_url`` defaults to ``st.context.url``
+        (other query parameters are kept). Raises ``PersistError("too_large")`` over 2,000
+        characters, naming the largest keys.
+        """
+        from streamlit_persist import share
+
+        return share.build_share_url(self, keys, ttl=ttl, base_url=base_url)
+
+    def share_button(
+        self,
+        label: str = "Copy link",
+        *,
+        keys: Sequence[str] | None = None,
+        ttl: timedelta | None = timedelta(days=7),
+    ) -> None:
+        """A button that copies ``share_url()`` to the clipboard, without a rerun."""
+        from streamlit_persist import share
+
+        share.share_button(self, label, keys=keys, ttl=ttl)
+
+    def _apply_share_link(self) -> None:
+        from streamlit_persist import share
+
+        share.apply_link(self)
+
 
 @dataclass(frozen=True)
 class _Options:
@@ -457,6 +598,10 @@ class _Options:
     ttl: Ttl = None
     version: int = 1
     migrate: Migrate | None = field(default=None, compare=False)
+    boot_cookie_bytes: int = 2048
+    sync_tabs: bool = False
+    share: tuple[str, ...] | None = None
+    share_param: str = "state"
 
 
 def persist(
@@ -472,6 +617,10 @@ def persist(
     ttl: Ttl = None,
     version: int = 1,
     migrate: Migrate | None = None,
+    boot_cookie_bytes: int = 2048,
+    sync_tabs: bool = False,
+    share: Sequence[str] | None = None,
+    share_param: str = "state",
 ) -> Persisted:
     """Keep the given session-state keys in browser storage and restore them on load.
 
@@ -502,6 +651,17 @@ def persist(
         Schema version of the stored values; bump it when their shape changes.
     migrate : callable(values, stored_version) -> values, or None
         Upgrades values stored under an older version; without it they are dropped.
+    boot_cookie_bytes : int
+        Budget of the cookie that mirrors small stored states so a return visit restores
+        on the first run (no extra run). It travels with every request to the app;
+        0 turns it off. Only for ``storage="local"``.
+    sync_tabs : bool
+        Show a change persisted in one tab in the app's other open tabs (``"local"`` only).
+    share : list of str or None
+        Keys (or patterns) a share link may carry; nothing else ever enters a link.
+        Names that look secret (password, token, ...) are refused.
+    share_param : str
+        The query parameter that carries a share link.
 
     Returns
     -------
@@ -533,16 +693,26 @@ def persist(
         ttl=_check_ttl(ttl),
         version=_check_version(version),
         migrate=_check_migrate(migrate),
+        boot_cookie_bytes=_check_cookie_budget(boot_cookie_bytes),
+        sync_tabs=_check_sync(sync_tabs, storage),
+        share=_check_share(share, share_param),
+        share_param=share_param,
     )
     persisted = _session_instance(key, storage, resolved_namespace, options)
     first_call_this_run = persisted._run_marker is not _streamlit.run_marker()
+    while first_call_this_run and persisted._inbox:
+        persisted._receive(persisted._inbox.pop(0))
     persisted._begin_run(patterns)
     if not first_call_this_run:
         if persisted.hydrated:
             persisted._reseed()
         return persisted
     if not persisted.hydrated:
-        persisted._request_hydration()  # a transport that answers at once hydrates right here
+        if persisted._requests == 0:  # the session's first run: a share link beats stored values
+            persisted._apply_share_link()
+            persisted._boot_from_cookie()
+        if not persisted.hydrated:
+            persisted._request_hydration()  # a transport that answers at once hydrates right here
         if not persisted.hydrated:
             return persisted
     persisted._reseed()
@@ -611,6 +781,12 @@ def _check_ttl(ttl: object) -> Ttl:
     return ttl  # type: ignore[return-value]
 
 
+def _check_share(share: Sequence[str] | None, share_param: str) -> tuple[str, ...] | None:
+    from streamlit_persist import share as share_module
+
+    return share_module.check_share_options(share, share_param)
+
+
 def _check_version(version: object) -> int:
     if type(version) is not int or not 1 <= version <= _MAX_VERSION:
         raise PersistError("usage", f"version must be an int from 1 to {_MAX_VERSION}, not {version!r}")
@@ -621,6 +797,20 @@ def _check_migrate(migrate: object) -> Migrate | None:
     if migrate is not None and not callable(migrate):
         raise PersistError("usage", "migrate must be a callable (values, stored_version) -> values")
     return migrate
+
+
+def _check_cookie_budget(budget: object) -> int:
+    if type(budget) is not int or not 0 <= budget <= boot.MAX_COOKIE_BYTES:
+        raise PersistError("usage", f"boot_cookie_bytes must be an int from 0 to {boot.MAX_COOKIE_BYTES}")
+    return budget
+
+
+def _check_sync(sync_tabs: object, storage: str) -> bool:
+    if not isinstance(sync_tabs, bool):
+        raise PersistError("usage", "sync_tabs must be True or False")
+    if sync_tabs and storage != "local":
+        raise PersistError("usage", 'sync_tabs=True needs storage="local" (sessionStorage is per tab)')
+    return sync_tabs
 
 
 def _default_namespace() -> str:

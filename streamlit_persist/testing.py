@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Literal
 
-from streamlit_persist import codec, crypto, envelope, persisted
+from streamlit_persist import boot, codec, crypto, envelope, persisted
 from streamlit_persist.bridge import Failure, PersistData, PersistMessage, StorageKind
 
 __all__ = ["MemoryBrowser"]
@@ -42,9 +42,10 @@ class MemoryBrowser:
         self.session: dict[str, str] = {}
         self.quota = quota
         self.messages: list[PersistData] = []
+        self.cookie_budget = 2048
 
     def __enter__(self) -> MemoryBrowser:
-        persisted.set_transport(self._deliver)
+        persisted.set_transport(self._deliver, self.cookie)
         return self
 
     def __exit__(
@@ -98,6 +99,15 @@ class MemoryBrowser:
                 result[slot] = envelope.open_token(token, context, protector=protector).value()
         return result
 
+    def cookie(self, name: str) -> str | None:
+        """The boot cookie the browser module would have written for this storage."""
+        prefixes = {n[: n.index(":", 3) + 1] for n in self.local if n.startswith("sp:") and n.count(":") >= 2}
+        for prefix in prefixes:
+            if boot.cookie_name(prefix) == name:
+                entries = {n[len(prefix) :]: t for n, t in self.local.items() if n.startswith(prefix)}
+                return boot.cookie_value(entries, self.cookie_budget)
+        return None
+
     def _items(self, storage: StorageKind) -> dict[str, str]:
         return self.local if storage == "local" else self.session
 
@@ -119,6 +129,11 @@ class MemoryBrowser:
                 failures.append({"slot": slot, "kind": "quota", "message": "The quota has been exceeded."})
         if failures:
             reply["failures"] = failures
+        check = data["boot"]
+        if check is not None:
+            entries = {n[len(prefix) :]: t for n, t in items.items() if n.startswith(prefix)}
+            if boot.storage_hash(entries) != check["h"]:
+                reply["hydrate"] = {"req": check["req"], "entries": entries}
         if data["hydrate"] is not None:
             entries = {n[len(prefix) :]: t for n, t in items.items() if n.startswith(prefix)}
             reply["hydrate"] = {"req": data["hydrate"], "entries": entries}

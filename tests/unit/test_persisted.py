@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import streamlit_persist as sp
-from streamlit_persist import envelope, persisted
+from streamlit_persist import boot, envelope, persisted
 from streamlit_persist.testing import MemoryBrowser
 
 NS = "t"
@@ -83,13 +83,14 @@ st.write(f"hydrated={{p.hydrated}}")
 
     def test_app_runs_without_any_browser(self) -> None:
         """Under AppTest with no MemoryBrowser nothing answers: the app still runs."""
-        at = app('p = sp.persist(["x"], namespace="t")\nst.write(f"hydrated={p.hydrated}")').run()
+        at = app('p = sp.persist(["x"], namespace="t", boot_cookie_bytes=0)\nst.write(f"hydrated={p.hydrated}")').run()
         assert not at.exception
         assert at.markdown[0].value == "hydrated=False"
 
     def test_wait_shows_only_a_placeholder_until_hydrated(self) -> None:
         """wait() stops the run before any widget when nothing has answered yet."""
-        at = app('p = sp.persist(["x"], namespace="t")\np.wait()\nst.text_input("X", key="x")').run()
+        at = app('p = sp.persist(["x"], namespace="t", boot_cookie_bytes=0)\np.wait()\nst.text_input("X", key="x")')
+        at.run()
         assert not at.exception
         assert len(at.text_input) == 0
         assert at.caption[0].value == "Restoring your session…"
@@ -193,7 +194,7 @@ if st.session_state.get("do_clear"):
 
         persisted.set_transport(never_answers)
         try:
-            app('sp.persist(["x"], namespace="t")\nst.session_state.x = "default"').run()
+            app('sp.persist(["x"], namespace="t", boot_cookie_bytes=0)\nst.session_state.x = "default"').run()
         finally:
             persisted.set_transport(None)
         assert [d["writes"] for d in sent] == [{}]
@@ -347,8 +348,95 @@ class TestUsage:
         assert browser.values(namespace="two") == {"x": "changed"}
 
 
+def instance_errors(at: AppTest) -> list[sp.PersistError]:
+    return list(at.session_state[persisted.STATE_PREFIX + "streamlit_persist"].errors)
+
+
 def persisted_error(at: AppTest, key: str) -> sp.PersistError:
     instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
     matches = [e for e in instance.errors if e.key == key]
     assert matches, f"no error for {key!r} in {instance.errors!r}"
     return matches[-1]
+
+
+class TestBootCookie:
+    def test_return_visit_restores_on_the_first_run_without_asking(self, browser: MemoryBrowser) -> None:
+        """With the boot cookie, values are there on run 1 and no hydration request is sent."""
+        browser.store({"name": "Ann", "n": 3}, namespace=NS)
+        at = app(f'p = sp.persist(["name", "n"], namespace="{NS}")\nst.write(f"hydrated={{p.hydrated}}")').run()
+        assert at.markdown[0].value == "hydrated=True"
+        assert (at.session_state["name"], at.session_state["n"]) == ("Ann", 3)
+        assert [m["hydrate"] for m in browser.messages] == [None]
+        assert browser.messages[0]["boot"] is not None
+
+    def test_first_visit_costs_no_request_either(self, browser: MemoryBrowser) -> None:
+        """No cookie and nothing stored: hydrated at once, and the browser agrees."""
+        at = app(f'p = sp.persist(["x"], namespace="{NS}")\nst.write(f"hydrated={{p.hydrated}}")').run()
+        assert at.markdown[0].value == "hydrated=True"
+        assert [m["hydrate"] for m in browser.messages] == [None]
+
+    def test_state_over_the_cookie_budget_takes_the_one_request_path(self) -> None:
+        """A cookie that only says "too large" makes Python ask storage; same values arrive."""
+        with MemoryBrowser() as browser:
+            browser.cookie_budget = 40
+            browser.store({"big": "x" * 500}, namespace=NS)
+            at = app(f'sp.persist(["big"], namespace="{NS}")').run()
+            assert at.session_state["big"] == "x" * 500
+            assert browser.messages[0]["hydrate"] is not None
+
+    def test_storage_wins_over_a_stale_cookie(self) -> None:
+        """Storage edited behind the cookie's back: the browser sends storage, Python adopts it."""
+        browser = MemoryBrowser()
+        browser.store({"name": "stale"}, namespace=NS)
+        stale = browser.cookie(boot.cookie_name(f"sp:{NS}:"))
+        browser.store({"name": "fresh"}, namespace=NS)
+        browser.cookie = lambda name: stale  # type: ignore[method-assign]
+        with browser:
+            at = app(f'sp.persist(["name"], namespace="{NS}")\nst.text_input("Name", key="name")').run()
+            assert at.text_input(key="name").value == "stale"  # run 1 restored from the cookie...
+            at.run()
+            assert at.text_input(key="name").value == "fresh"  # ...the next run has storage's value
+            assert not instance_errors(at)
+
+    def test_hostile_cookie_values_fall_back_to_asking_storage(self) -> None:
+        """A cookie that is not ours is ignored like any other bad input."""
+        for junk in ["%%%", "e30", "eyJoIjoxLCJlIjpudWxsfQ", "a" * 9000, ""]:
+            browser = MemoryBrowser()
+            browser.store({"name": "Ann"}, namespace=NS)
+            browser.cookie = lambda name, junk=junk: junk  # type: ignore[method-assign]
+            with browser:
+                at = app(f'sp.persist(["name"], namespace="{NS}")').run()
+            assert not at.exception
+            assert at.session_state["name"] == "Ann"
+            assert browser.messages[0]["hydrate"] is not None
+
+
+class TestTabSync:
+    def test_change_from_another_tab_is_applied_without_echo(self, browser: MemoryBrowser) -> None:
+        """A sync message sets the value; the next flush writes nothing back."""
+        browser.store({"name": "Ann"}, namespace=NS)
+        at = app(f'sp.persist(["name"], namespace="{NS}", sync_tabs=True)').run()
+        instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
+        other_tab = MemoryBrowser()
+        other_tab.store({"name": "Bob"}, namespace=NS)
+        instance._inbox.append({"sid": instance._sid, "sync": {"name": other_tab.local[f"sp:{NS}:name"]}})
+        browser.messages.clear()
+        at.run()
+        assert at.session_state["name"] == "Bob"
+        assert writes(browser) == []
+
+    def test_removal_in_another_tab_removes_the_value(self, browser: MemoryBrowser) -> None:
+        """A key removed elsewhere leaves session state too and is not written back."""
+        browser.store({"name": "Ann"}, namespace=NS)
+        at = app(f'sp.persist(["name"], namespace="{NS}", sync_tabs=True)').run()
+        instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
+        instance._inbox.append({"sid": instance._sid, "sync": {"name": None}})
+        browser.local.clear()
+        at.run()
+        assert "name" not in at.session_state
+        assert browser.local == {}
+
+    def test_sync_needs_local_storage(self) -> None:
+        """sessionStorage is per tab: asking to sync it is a usage error."""
+        at = app('sp.persist(["a"], storage="session", sync_tabs=True)').run()
+        assert "sync_tabs=True needs storage" in at.exception[0].message
