@@ -93,3 +93,22 @@ def launch_chromium(playwright: Playwright, *, headless: bool = True) -> Browser
             f"Could not launch Chromium ({executable or 'Playwright bundled'}): set {ENV_VAR}, "
             "run `playwright install chromium`, or install a system Chromium."
         ) from e
+
+
+def main() -> int:
+    """``python -m tests.support.browser``: exit 0 when a Chromium launches (used by ``make``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        try:
+            browser = launch_chromium(playwright)
+        except (RuntimeError, FileNotFoundError) as e:
+            print(e)
+            return 1
+        print(f"Chromium {browser.version}: {chromium_executable(playwright.chromium) or 'Playwright bundled'}")
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
