@@ -1,7 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from "vite";
 
-// One fixed file name: Streamlit resolves `js="index.js"` inside the package's asset_dir.
+// Fixed file names: Streamlit resolves `js="index.js"` / `js="share.js"` inside the package's asset_dir.
 export default defineConfig({
   base: "./",
   build: {
@@ -9,9 +9,11 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2020",
     lib: {
-      entry: "component/index.ts",
+      // Two components, one asset_dir: the bridge (index.js) and the share button (share.js).
+      // share.ts imports nothing from the bridge, so no shared chunk is emitted.
+      entry: { index: "component/index.ts", share: "component/share.ts" },
       formats: ["es"],
-      fileName: () => "index.js",
+      fileName: (_format, entryName) => `${entryName}.js`,
     },
   },
   test: {

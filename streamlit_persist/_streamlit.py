@@ -45,21 +45,19 @@ def run_marker() -> object | None:
 def on_run_success(callback: Callable[[], None]) -> bool:
     """Call ``callback`` in the script thread once this run's body has finished successfully.
 
-    Returns False when the hook cannot be installed (the caller then falls back to
-    sending what it knows now). Runs stopped by ``st.rerun()`` or errors never call it.
+    The call comes before Streamlit tells the browser the run finished, so what it
+    renders arrives with this run. Returns False when no hook can be installed (the
+    caller then sends what it knows now). Runs stopped by ``st.rerun()`` or errors never
+    call it.
     """
     try:
-        runner = _current_script_runner()
-        if runner is None:
+        owner = _hooked_session_or_none() or _hooked_runner()
+        if owner is None:
             return False
         with _hooks_lock:
-            callbacks = _hooks.get(runner)
-            if callbacks is None:
-                callbacks = []
-                _hooks[runner] = callbacks
-                runner.on_event.connect(_on_script_event, weak=False)
-        if callback not in callbacks:
-            callbacks.append(callback)
+            callbacks = _hooks.setdefault(owner, [])
+            if callback not in callbacks:
+                callbacks.append(callback)
         return True
     except Exception:  # internals moved: degrade, never break the app
         _LOGGER.debug("streamlit-persist: end-of-run hook unavailable", exc_info=True)
@@ -69,48 +67,108 @@ def on_run_success(callback: Callable[[], None]) -> bool:
 def on_fragment_success(name: str, callback: Callable[[], None]) -> bool:
     """Also call ``callback`` after every fragment-only run of this session.
 
-    Fragment reruns never execute the script body (so ``persist()`` is not called);
-    their script runner is new, so the hook sits on the session, which connects
-    ``_on_scriptrunner_event`` to each runner it creates.
+    Fragment reruns never execute the script body, so ``persist()`` is not called then.
     """
     try:
-        from streamlit.runtime import Runtime
-
-        ctx = run_context()
-        if ctx is None or not Runtime.exists():
+        session = _hooked_session()
+        if session is None:
             return False
-        info = Runtime.instance()._session_mgr.get_active_session_info(ctx.session_id)
-        if info is None:
-            return False
-        session: Any = info.session
         with _hooks_lock:
-            callbacks = _fragment_hooks.setdefault(session, {})
-            callbacks[name] = callback
-            if not getattr(session, "_streamlit_persist_hooked", False):
-                session._on_scriptrunner_event = _fragment_receiver(session, session._on_scriptrunner_event)
-                session._streamlit_persist_hooked = True
+            _fragment_hooks.setdefault(session, {})[name] = callback
         return True
     except Exception:
         _LOGGER.debug("streamlit-persist: fragment hook unavailable", exc_info=True)
         return False
 
 
-def _fragment_receiver(session: Any, original: Callable[..., Any]) -> Callable[..., Any]:
-    from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
+def _hooked_session_or_none() -> Any:
+    try:
+        return _hooked_session()
+    except Exception:  # no AppSession here (AppTest) or its internals moved
+        _LOGGER.debug("streamlit-persist: session hook unavailable", exc_info=True)
+        return None
 
+
+def _hooked_session() -> Any:
+    """This run's AppSession, with our receiver placed in front of its runner-event handler.
+
+    AppSession connects ``_on_scriptrunner_event`` to every ScriptRunner it creates (one
+    per rerun) and, on a finished run, queues the "script finished" message; elements
+    queued after that message show up a run late. So our receiver wraps that handler.
+    """
+    from streamlit.runtime import Runtime
+
+    ctx = run_context()
+    if ctx is None or not Runtime.exists():
+        return None
+    info = Runtime.instance()._session_mgr.get_active_session_info(ctx.session_id)
+    runner = _current_script_runner()
+    if info is None or runner is None:
+        return None
+    session: Any = info.session
+    with _hooks_lock:
+        if not getattr(session, "_streamlit_persist_hooked", False):
+            original = session._on_scriptrunner_event
+            session._on_scriptrunner_event = _session_receiver(session, original)
+            session._streamlit_persist_hooked = True
+            # The running runner was connected before the wrapper existed: swap it there too.
+            runner.on_event.disconnect(original)
+            runner.on_event.connect(session._on_scriptrunner_event, weak=False)
+    return session
+
+
+def _session_receiver(session: Any, original: Callable[..., Any]) -> Callable[..., Any]:
     session_ref = weakref.ref(session)
 
     def receiver(sender: Any, event: Any = None, **kwargs: Any) -> Any:
         owner = session_ref()
-        if event == ScriptRunnerEvent.FRAGMENT_STOPPED_WITH_SUCCESS and owner is not None and run_context():
-            for callback in list(_fragment_hooks.get(owner, {}).values()):
-                try:
-                    callback()
-                except Exception:
-                    _LOGGER.exception("streamlit-persist: end-of-fragment write failed")
+        if owner is not None:
+            _dispatch(owner, event)
         return original(sender, event=event, **kwargs)
 
     return receiver
+
+
+def _hooked_runner() -> Any:
+    """Without an AppSession (``AppTest``), hook the ScriptRunner of this run itself."""
+    runner = _current_script_runner()
+    if runner is None:
+        return None
+    with _hooks_lock:
+        if not getattr(runner, "_streamlit_persist_hooked", False):
+            runner.on_event.connect(_runner_receiver, weak=False)
+            runner._streamlit_persist_hooked = True
+    return runner
+
+
+def _runner_receiver(sender: Any, event: Any = None, **_: Any) -> None:
+    _dispatch(sender, event)
+
+
+def _dispatch(owner: Any, event: Any) -> None:
+    """Run the end-of-run callbacks of ``owner`` if this event ends a successful run."""
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
+
+    full = event == ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS
+    fragment = event == ScriptRunnerEvent.FRAGMENT_STOPPED_WITH_SUCCESS
+    stopped = full or fragment or event in (
+        ScriptRunnerEvent.SCRIPT_STOPPED_FOR_RERUN,
+        ScriptRunnerEvent.SCRIPT_STOPPED_WITH_COMPILE_ERROR,
+    )
+    if not stopped:
+        return
+    with _hooks_lock:
+        callbacks = _hooks.get(owner, [])
+        pending, callbacks[:] = list(callbacks), []
+        if fragment:
+            pending = list(_fragment_hooks.get(owner, {}).values())
+    if not (full or fragment) or run_context() is None:
+        return
+    for callback in pending:
+        try:
+            callback()
+        except Exception:
+            _LOGGER.exception("streamlit-persist: end-of-run write failed")
 
 
 def _current_script_runner() -> Any:
@@ -125,29 +183,6 @@ def _current_script_runner() -> Any:
     if thread is not None and thread is not threading.current_thread():
         return None
     return runner
-
-
-def _on_script_event(sender: Any, event: Any = None, **_: Any) -> None:
-    from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
-
-    finished_ok = event == ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS
-    stopped = finished_ok or event in (
-        ScriptRunnerEvent.FRAGMENT_STOPPED_WITH_SUCCESS,
-        ScriptRunnerEvent.SCRIPT_STOPPED_FOR_RERUN,
-        ScriptRunnerEvent.SCRIPT_STOPPED_WITH_COMPILE_ERROR,
-    )
-    if not stopped:
-        return
-    with _hooks_lock:
-        callbacks = _hooks.get(sender, [])
-        pending, callbacks[:] = list(callbacks), []
-    if not finished_ok or run_context() is None:
-        return
-    for callback in pending:
-        try:
-            callback()
-        except Exception:
-            _LOGGER.exception("streamlit-persist: end-of-run write failed")
 
 
 def cookie(name: str) -> str | None:

@@ -238,6 +238,8 @@ class Persisted:
         for slot, token in entries.items():
             if not isinstance(slot, str) or not self._matches(slot):
                 continue
+            if authoritative and slot in self._link_slots:
+                continue  # the share link this session opened beats what was stored
             if token is None:
                 self._forget_remotely_removed(slot)
                 continue
