@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,15 +94,12 @@ def test_link_is_applied_on_the_first_run(app_file: Path, browser: MemoryBrowser
     assert {k.split(":")[-1] for k in browser.local} >= {"filters", "view"}
 
 
-def test_link_beats_stored_values(
-    app_file: Path, browser: MemoryBrowser, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_link_beats_stored_values(app_file: Path, browser: MemoryBrowser) -> None:
     url = make_link(app_file, browser, filters=["a"], view="chart")
-    monkeypatch.delenv("SP_TEST_SECRET", raising=False)
-    monkeypatch.delenv("SP_TEST_PROTECT", raising=False)
-    if "state=p." not in url:
-        pytest.skip("MemoryBrowser.store seeds plain values only")
-    browser.store({"filters": ["c"], "view": "table", "name": "Bob"}, namespace=NS)
+    secret = os.environ.get("SP_TEST_SECRET")
+    protect = os.environ.get("SP_TEST_PROTECT") or "encrypt"
+    stored = {"filters": ["c"], "view": "table", "name": "Bob"}
+    browser.store(stored, namespace=NS, secret=secret, protect="sign" if protect == "sign" else "encrypt")
     at = open_link(app_file, url)
     assert at.multiselect(key="filters").value == ["a"]
     assert at.radio(key="view").value == "chart"
@@ -109,8 +108,9 @@ def test_link_beats_stored_values(
     assert "('name', 'storage')" in at.markdown[0].value
     at.run()  # a later run keeps the link's values and stores them
     assert at.multiselect(key="filters").value == ["a"]
-    assert browser.values(namespace=NS)["filters"] == ["a"]
-    assert browser.values(namespace=NS)["view"] == "chart"
+    mode = "sign" if protect == "sign" else "encrypt"
+    assert browser.values(namespace=NS, secret=secret, protect=mode)["filters"] == ["a"]
+    assert browser.values(namespace=NS, secret=secret, protect=mode)["view"] == "chart"
 
 
 def test_tampered_link_warns_and_keeps_defaults(app_file: Path, browser: MemoryBrowser) -> None:
