@@ -47,7 +47,7 @@ with data:
     st.metric("Script runs remembered for you", st.session_state.visits)
     cities = st.session_state.get("city_filter") or ["every city"]
     low, high = st.session_state.price_range
-    st.write(f"Showing **{', '.join(cities)}**, €{low}–€{high}, listed since {st.session_state.since:%d %b %Y}.")
+    st.write(f"Showing **{', '.join(cities)}**, €{low} to €{high}, listed since {st.session_state.since:%d %b %Y}.")
 
     st.subheader("What your browser stores")
     sizes = p.stored_sizes

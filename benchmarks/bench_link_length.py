@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import secrets
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 from streamlit_persist import crypto, links
@@ -67,7 +67,7 @@ def json_url(state: dict[str, Any]) -> str:
     return BASE + "?state=" + quote(json.dumps(state, separators=(",", ":")), safe="")
 
 
-def link_url(state: dict[str, Any], mode: str) -> str:
+def link_url(state: dict[str, Any], mode: Literal["plain", "signed", "encrypted"]) -> str:
     protector = None if mode == "plain" else KEYRING.protector("link", mode)
     return BASE + "?" + urlencode({"state": links.encode_link(state, CTX, protector=protector)})
 

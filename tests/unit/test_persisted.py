@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import streamlit_persist as sp
 from streamlit_persist import boot, envelope, persisted
+from streamlit_persist.bridge import PersistData
 from streamlit_persist.testing import MemoryBrowser
 
 NS = "t"
@@ -187,9 +189,9 @@ if st.session_state.get("do_clear"):
     def test_nothing_is_written_before_hydration(self) -> None:
         """A default computed on a run before the browser answered never overwrites storage."""
         silent = MemoryBrowser()
-        sent: list[persisted.PersistData] = []
+        sent: list[PersistData] = []
 
-        def never_answers(key: str, data: persisted.PersistData, on_message: object) -> None:
+        def never_answers(key: str, data: PersistData, on_message: object) -> None:
             sent.append(data)
 
         persisted.set_transport(never_answers)
@@ -292,6 +294,7 @@ st.text_input("Name", key="name")
         """Whatever arrives as a browser message, nothing raises and nothing is applied."""
         at = app(f'sp.persist(["x"], namespace="{NS}")').run()
         instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
+        junk: object
         for junk in [
             None,
             1,
@@ -354,7 +357,7 @@ def instance_errors(at: AppTest) -> list[sp.PersistError]:
 
 def persisted_error(at: AppTest, key: str) -> sp.PersistError:
     instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
-    matches = [e for e in instance.errors if e.key == key]
+    matches: list[sp.PersistError] = [e for e in instance.errors if e.key == key]
     assert matches, f"no error for {key!r} in {instance.errors!r}"
     return matches[-1]
 
@@ -403,7 +406,7 @@ class TestBootCookie:
         for junk in ["%%%", "e30", "eyJoIjoxLCJlIjpudWxsfQ", "a" * 9000, ""]:
             browser = MemoryBrowser()
             browser.store({"name": "Ann"}, namespace=NS)
-            browser.cookie = lambda name, junk=junk: junk  # type: ignore[method-assign]
+            browser.cookie = functools.partial(lambda value, name: value, junk)  # type: ignore[method-assign]
             with browser:
                 at = app(f'sp.persist(["name"], namespace="{NS}")').run()
             assert not at.exception

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -108,7 +108,7 @@ def test_link_beats_stored_values(app_file: Path, browser: MemoryBrowser) -> Non
     assert "('name', 'storage')" in at.markdown[0].value
     at.run()  # a later run keeps the link's values and stores them
     assert at.multiselect(key="filters").value == ["a"]
-    mode = "sign" if protect == "sign" else "encrypt"
+    mode: Literal["sign", "encrypt"] = "sign" if protect == "sign" else "encrypt"
     assert browser.values(namespace=NS, secret=secret, protect=mode)["filters"] == ["a"]
     assert browser.values(namespace=NS, secret=secret, protect=mode)["view"] == "chart"
 
