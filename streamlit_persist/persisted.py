@@ -198,13 +198,11 @@ class Persisted:
         for slot, token in entries.items():
             if not isinstance(slot, str) or slot in self._link_slots:
                 continue
-            try:
-                opened = envelope.open_token(token, self._context(slot), protector=self._protector)
-                value = opened.value()
-            except PersistError as error:
-                self._report(PersistError(error.kind, error.message, key=slot))
+            read = self._open(slot, token)
+            if read is None:
                 self._pending[slot] = None  # drop it: it can never be read
                 continue
+            opened, value = read
             if opened.version == self._options.version:
                 self._stored[slot] = _Stored(opened.flag, opened.value_json, token, opened.old_key)
                 self._values[slot] = value
@@ -243,12 +241,10 @@ class Persisted:
             if token is None:
                 self._forget_remotely_removed(slot)
                 continue
-            try:
-                opened = envelope.open_token(token, self._context(slot), protector=self._protector)
-                value = opened.value()
-            except PersistError as error:
-                self._report(PersistError(error.kind, error.message, key=slot))
+            read = self._open(slot, token)
+            if read is None:
                 continue
+            opened, value = read
             known = self._stored.get(slot)
             self._stored[slot] = _Stored(opened.flag, opened.value_json, token, opened.old_key)
             if known is not None and (known.flag, known.body) == (opened.flag, opened.value_json):
@@ -258,6 +254,15 @@ class Persisted:
             self._values[slot] = value
             self._unstored.pop(slot, None)
             self._apply(slot, value)
+
+    def _open(self, slot: str, token: object) -> tuple[envelope.Opened, Any] | None:
+        """Open and decode one stored token; a failure is reported against its key."""
+        try:
+            opened = envelope.open_token(token, self._context(slot), protector=self._protector)
+            return opened, opened.value()
+        except PersistError as error:
+            self._report(PersistError(error.kind, error.message, key=slot))
+            return None
 
     def _forget_remotely_removed(self, slot: str) -> None:
         if self._stored.pop(slot, None) is None:
