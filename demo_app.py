@@ -11,7 +11,8 @@ import streamlit_persist as sp
 st.set_page_config(page_title="streamlit-persist demo", page_icon="💾", layout="wide")
 
 PERSISTED = ["theme", "name", "visits", "city_filter", "price_range", "since", "notes"]
-p = sp.persist(PERSISTED)
+# The filters can travel in a share link; a name or notes never do.
+p = sp.persist(PERSISTED, share=["city_filter", "price_range", "since"])
 p.wait()  # show nothing until stored values are back: no flash of defaults
 
 st.session_state.setdefault("visits", 0)
@@ -65,4 +66,8 @@ with data:
     for error in p.errors:
         st.warning(f"{error.key}: {error.message}")
 
-    st.button("🧹 Forget me", on_click=forget_me, help="Remove every stored value from this browser")
+    left, right = st.columns(2)
+    with left:
+        p.share_button("🔗 Copy a link to this view")
+    with right:
+        st.button("🧹 Forget me", on_click=forget_me, help="Remove every stored value from this browser")
