@@ -214,12 +214,6 @@ def signed_in_user() -> str | None:
     return None
 
 
-def is_fragment_run() -> bool:
-    """True while only fragments rerun (elements outside them are not redrawn)."""
-    ctx = run_context()
-    return bool(ctx is not None and ctx.fragment_ids_this_run)
-
-
 def unassignable_widget(key: str) -> str | None:
     """Name the kind of widget that owns ``key`` if Streamlit forbids assigning it, else None."""
     try:

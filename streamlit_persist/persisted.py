@@ -12,29 +12,23 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from streamlit_persist import _streamlit, boot, bridge, codec, crypto, envelope
+from streamlit_persist import _streamlit, boot, bridge, codec, crypto, envelope, options
 from streamlit_persist.bridge import PersistData, PersistMessage, StorageKind
 from streamlit_persist.exceptions import PersistError
 
 _LOGGER: Final = logging.getLogger("streamlit_persist")
 STATE_PREFIX: Final = "_streamlit_persist:"
-_NAMESPACE_RE: Final = re.compile(r"^[A-Za-z0-9_.\-/]{1,100}$")
 _MAX_UNANSWERED: Final = 3
-_MAX_VERSION: Final = 10**9 - 1
 
-Migrate = Callable[[dict[str, Any], int], dict[str, Any]]
-Ttl = timedelta | Mapping[str, timedelta] | None
 _REMOVE: Final = "\x00remove"
 
 
@@ -86,11 +80,11 @@ class Persisted:
     >>> st.text_input("Name", key="name")
     """
 
-    def __init__(self, key: str, storage: StorageKind, namespace: str, options: _Options) -> None:
+    def __init__(self, key: str, storage: StorageKind, namespace: str, settings: options.Options) -> None:
         self.key: Final = key
         self.storage: Final = storage
         self.namespace: Final = namespace
-        self._options = options
+        self._options = settings
         self._patterns: list[str] = []
         self._sid = secrets.token_hex(8)
         self._hydrated = False
@@ -159,7 +153,7 @@ class Persisted:
         if keys is None:
             slots = set(self._stored) | set(self._matching(st.session_state.keys()))
         else:
-            slots = set(_as_key_list(keys, "clear"))
+            slots = set(options.as_key_list(keys, "clear"))
         for slot in slots:
             self._stored.pop(slot, None)
             self._values.pop(slot, None)
@@ -315,18 +309,14 @@ class Persisted:
             _LOGGER.warning("streamlit-persist: migrate() failed for version %s", version, exc_info=True)
             for slot in values:
                 self._pending[slot] = None
-                self._report(
-                    PersistError("dropped", f"migrate() failed from version {version}: {e!r}", key=slot)
-                )
+                self._report(PersistError("dropped", f"migrate() failed from version {version}: {e!r}", key=slot))
             return
         for slot in values:
             if slot not in migrated:
                 self._pending[slot] = None  # migrate() dropped it on purpose
         for slot, value in migrated.items():
             self._values[slot] = value  # not in _stored: the next flush rewrites it at this version
-            self._report(
-                PersistError("migrated", f"migrated from schema version {version} to {target}", key=slot)
-            )
+            self._report(PersistError("migrated", f"migrated from schema version {version} to {target}", key=slot))
 
     def _apply(self, slot: str, value: Any) -> None:
         widget = _streamlit.unassignable_widget(slot)
@@ -596,21 +586,6 @@ class Persisted:
         share.apply_link(self)
 
 
-@dataclass(frozen=True)
-class _Options:
-    max_value_bytes: int = 1_000_000
-    max_total_bytes: int = 4_000_000
-    keyring: crypto.Keyring | None = None
-    protect: Literal["encrypt", "sign"] = "encrypt"
-    ttl: Ttl = None
-    version: int = 1
-    migrate: Migrate | None = field(default=None, compare=False)
-    boot_cookie_bytes: int = 2048
-    sync_tabs: bool = False
-    share: tuple[str, ...] | None = None
-    share_param: str = "state"
-
-
 def persist(
     keys: Sequence[str],
     *,
@@ -621,9 +596,9 @@ def persist(
     max_total_bytes: int = 4_000_000,
     secret: crypto.SecretInput | None = None,
     protect: Literal["encrypt", "sign"] | None = None,
-    ttl: Ttl = None,
+    ttl: options.Ttl = None,
     version: int = 1,
-    migrate: Migrate | None = None,
+    migrate: options.Migrate | None = None,
     boot_cookie_bytes: int = 2048,
     sync_tabs: bool = False,
     share: Sequence[str] | None = None,
@@ -682,30 +657,23 @@ def persist(
     >>> sp.persist(["theme", "name", "filter_*"])
     >>> st.text_input("Name", key="name")  # restored after a reload
     """
-    patterns = _as_key_list(keys, "persist")
-    if storage not in ("local", "session"):
-        raise PersistError("usage", f'storage must be "local" or "session", not {storage!r}')
-    resolved_namespace = _default_namespace() if namespace is None else namespace
-    if not isinstance(resolved_namespace, str) or not _NAMESPACE_RE.match(resolved_namespace):
-        raise PersistError(
-            "usage", f"namespace must be 1-100 characters of letters, digits, _ . - /, not {namespace!r}"
-        )
-    if max_value_bytes <= 0 or max_total_bytes < max_value_bytes:
-        raise PersistError("usage", "budgets must satisfy 0 < max_value_bytes <= max_total_bytes")
-    options = _Options(
-        max_value_bytes,
-        max_total_bytes,
-        keyring=_keyring(secret),
-        protect=_protect_mode(protect, secret),
-        ttl=_check_ttl(ttl),
-        version=_check_version(version),
-        migrate=_check_migrate(migrate),
-        boot_cookie_bytes=_check_cookie_budget(boot_cookie_bytes),
-        sync_tabs=_check_sync(sync_tabs, storage),
-        share=_check_share(share, share_param),
+    patterns = options.as_key_list(keys, "persist")
+    storage_kind, resolved_namespace, validated = options.build(
+        storage=storage,
+        namespace=namespace,
+        max_value_bytes=max_value_bytes,
+        max_total_bytes=max_total_bytes,
+        secret=secret,
+        protect=protect,
+        ttl=ttl,
+        version=version,
+        migrate=migrate,
+        boot_cookie_bytes=boot_cookie_bytes,
+        sync_tabs=sync_tabs,
+        share=share,
         share_param=share_param,
     )
-    persisted = _session_instance(key, storage, resolved_namespace, options)
+    persisted = _session_instance(key, storage_kind, resolved_namespace, validated)
     first_call_this_run = persisted._run_marker is not _streamlit.run_marker()
     while first_call_this_run and persisted._inbox:
         persisted._receive(persisted._inbox.pop(0))
@@ -729,7 +697,7 @@ def persist(
     return persisted
 
 
-def _session_instance(key: str, storage: StorageKind, namespace: str, options: _Options) -> Persisted:
+def _session_instance(key: str, storage: StorageKind, namespace: str, settings: options.Options) -> Persisted:
     state_key = STATE_PREFIX + key
     existing = st.session_state.get(state_key)
     if isinstance(existing, Persisted):
@@ -739,104 +707,11 @@ def _session_instance(key: str, storage: StorageKind, namespace: str, options: _
                 f"persist(key={key!r}) is already used with storage={existing.storage!r} and "
                 f"namespace={existing.namespace!r}; pass another key= for a second store",
             )
-        existing._options = options
+        existing._options = settings
         return existing
-    created = Persisted(key, storage, namespace, options)
+    created = Persisted(key, storage, namespace, settings)
     st.session_state[state_key] = created
     return created
-
-
-_keyrings: dict[tuple[object, ...], crypto.Keyring] = {}
-
-
-def _keyring(secret: crypto.SecretInput | None) -> crypto.Keyring | None:
-    """One Keyring per distinct secret list: derivation (and Scrypt) runs once per process."""
-    if secret is None:
-        return None
-    items = tuple(secret) if isinstance(secret, list | tuple) else (secret,)
-    try:
-        cache_key = tuple((type(item).__name__, item) for item in items)
-        hash(cache_key)
-    except TypeError:
-        return crypto.Keyring(secret)
-    cached = _keyrings.get(cache_key)
-    if cached is None:
-        cached = crypto.Keyring(secret)
-        if len(_keyrings) > 32:
-            _keyrings.clear()
-        _keyrings[cache_key] = cached
-    return cached
-
-
-def _protect_mode(protect: object, secret: object) -> Literal["encrypt", "sign"]:
-    if protect is None:
-        return "encrypt"
-    if protect not in ("encrypt", "sign"):
-        raise PersistError("usage", f'protect must be "encrypt" or "sign", not {protect!r}')
-    if secret is None:
-        raise PersistError("usage", f'protect="{protect}" needs a secret=; without one values are plain')
-    return "sign" if protect == "sign" else "encrypt"
-
-
-def _check_ttl(ttl: object) -> Ttl:
-    durations = list(ttl.values()) if isinstance(ttl, Mapping) else [] if ttl is None else [ttl]
-    for duration in durations:
-        if not isinstance(duration, timedelta) or duration.total_seconds() < 1:
-            raise PersistError("usage", f"ttl must be a timedelta of at least one second, not {duration!r}")
-    if isinstance(ttl, Mapping) and not all(isinstance(k, str) for k in ttl):
-        raise PersistError("usage", "ttl as a dict maps key names (or patterns) to timedeltas")
-    return ttl  # type: ignore[return-value]
-
-
-def _check_share(share: Sequence[str] | None, share_param: str) -> tuple[str, ...] | None:
-    from streamlit_persist import share as share_module
-
-    return share_module.check_share_options(share, share_param)
-
-
-def _check_version(version: object) -> int:
-    if type(version) is not int or not 1 <= version <= _MAX_VERSION:
-        raise PersistError("usage", f"version must be an int from 1 to {_MAX_VERSION}, not {version!r}")
-    return version
-
-
-def _check_migrate(migrate: object) -> Migrate | None:
-    if migrate is not None and not callable(migrate):
-        raise PersistError("usage", "migrate must be a callable (values, stored_version) -> values")
-    return migrate
-
-
-def _check_cookie_budget(budget: object) -> int:
-    if type(budget) is not int or not 0 <= budget <= boot.MAX_COOKIE_BYTES:
-        raise PersistError("usage", f"boot_cookie_bytes must be an int from 0 to {boot.MAX_COOKIE_BYTES}")
-    return budget
-
-
-def _check_sync(sync_tabs: object, storage: str) -> bool:
-    if not isinstance(sync_tabs, bool):
-        raise PersistError("usage", "sync_tabs must be True or False")
-    if sync_tabs and storage != "local":
-        raise PersistError("usage", 'sync_tabs=True needs storage="local" (sessionStorage is per tab)')
-    return sync_tabs
-
-
-def _default_namespace() -> str:
-    ctx = _streamlit.run_context()
-    script = Path(ctx.main_script_path).stem if ctx is not None else "app"
-    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
-    raw = f"{base}/{script}" if base else script
-    cleaned = re.sub(r"[^A-Za-z0-9_.\-/]", "_", raw)[:100]
-    return cleaned or "app"
-
-
-def _as_key_list(keys: object, api: str) -> list[str]:
-    if isinstance(keys, str) or not isinstance(keys, Iterable):
-        raise PersistError("usage", f"{api}() takes a list of keys, e.g. {api}([{keys!r}])")
-    result = list(keys)
-    bad = [k for k in result if not isinstance(k, str) or not k]
-    if bad:
-        raise PersistError("usage", f"{api}() keys must be non-empty strings, got {bad[0]!r}")
-    return result
 
 
 def _unassignable(slot: str, widget: str) -> PersistError:
