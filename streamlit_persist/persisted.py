@@ -360,8 +360,9 @@ class Persisted:
         That is a slot a pattern added on this run matches (a page's own ``persist()``
         call), or a widget value Streamlit dropped while its widget was not rendered.
         """
+        present = st.session_state.to_dict()
         for slot in self._matching(self._values):
-            if slot in st.session_state:
+            if slot in present:
                 continue
             if slot not in self._applied:
                 self._apply(slot, self._values[slot])
@@ -395,7 +396,8 @@ class Persisted:
     def _collect_writes(self) -> dict[str, str | None]:
         writes: dict[str, str | None] = dict(self._pending)
         self._pending.clear()
-        present = [k for k in self._matching(st.session_state.keys()) if not k.startswith(STATE_PREFIX)]
+        state = st.session_state.to_dict()  # one snapshot: each proxy lookup takes a lock
+        present = [k for k in self._matching(state) if not k.startswith(STATE_PREFIX)]
         widget_keys = _streamlit.widget_keys()
         if self._first_flush:  # widgets nobody touched keep their code default: store nothing
             self._first_flush = False
@@ -403,16 +405,16 @@ class Persisted:
                 if slot in widget_keys and slot not in self._stored and slot not in self._link_slots:
                     self._unstored.setdefault(slot, None)
         for slot in present:
-            token = self._encode_if_changed(slot, st.session_state[slot])
+            token = self._encode_if_changed(slot, state[slot])
             if token is not None:
                 writes[slot] = None if token is _REMOVE else token
         for slot in self._matching(list(self._stored)):
-            if slot not in st.session_state and slot not in self._widget_backed:
+            if slot not in state and slot not in self._widget_backed:
                 writes[slot] = None  # deleted from session state by the app
                 self._stored.pop(slot, None)
                 self._values.pop(slot, None)
         self._widget_backed = {slot for slot in present if slot in widget_keys} | {
-            slot for slot in self._widget_backed if slot not in st.session_state
+            slot for slot in self._widget_backed if slot not in state
         }
         return writes
 
