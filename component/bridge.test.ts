@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { handle, type SessionRecord } from "./bridge";
 import type { PersistData } from "./protocol";
 import { parseData } from "./protocol";
-import { cookieValue, storageHash } from "./cookie";
+import { cookieValue, markerValue, storageHash } from "./cookie";
 import { TabSync } from "./sync";
 
 /** An in-memory Storage with an optional quota (in UTF-16 code units, keys + values). */
@@ -149,7 +149,7 @@ describe("boot cookie", () => {
   it("hashes like boot.storage_hash in Python (shared vector)", () => {
     expect(storageHash({ name: 'sp1.p.-.1.[1,null,"j","Ann"]', ü: "é😀" })).toBe("88885e05");
     expect(storageHash({})).toBe("");
-    expect(cookieValue({ a: "x" }, 2048)).toBe("eyJoIjoiYzZjZTAyMmYiLCJlIjp7ImEiOiJ4In19");
+    expect(markerValue("c6ce022f")).toBe("eyJoIjoiYzZjZTAyMmYiLCJlIjpudWxsfQ");
   });
 
   it("stays quiet when storage matches what Python restored from the cookie", () => {
@@ -176,23 +176,46 @@ describe("boot cookie", () => {
     expect(message?.hydrate?.entries).toEqual({ a: "x" });
   });
 
-  it("writes the cookie after writes, and a too-large marker past the budget", () => {
+  it("writes a compressed cookie after writes, and a too-large marker past the budget", async () => {
     handle(data({ rev: 1, writes: { a: "x" }, cookie: spec }), storage, sessions, document);
-    expect(document.cookie).toContain(`sp_0123abcd=${cookieValue({ a: "x" }, 200)}`);
-    handle(data({ rev: 2, writes: { b: "y".repeat(300) }, cookie: spec }), storage, sessions, document);
-    const value = document.cookie.split("; ").find((c) => c.startsWith("sp_0123abcd="))?.split("=")[1] ?? "";
-    expect(JSON.parse(atob(value.replace(/-/g, "+").replace(/_/g, "/")))).toEqual({
-      h: storageHash({ a: "x", b: "y".repeat(300) }),
-      e: null,
-    });
+    await vi.waitFor(() => expect(cookie("sp_0123abcd")).toMatch(/^z\./));
+    expect(await inflate(cookie("sp_0123abcd") ?? "")).toEqual({ h: storageHash({ a: "x" }), e: { a: "x" } });
+    const random = Array.from({ length: 400 }, (_, i) => ((i * 7919) % 251).toString(36)).join("");
+    handle(data({ rev: 2, writes: { b: random }, cookie: spec }), storage, sessions, document);
+    await vi.waitFor(() => expect(cookie("sp_0123abcd")).toBe(markerValue(storageHash({ a: "x", b: random }))));
   });
 
-  it("deletes the cookie when nothing is stored", () => {
+  it("fits 20 values of 100 hex characters in the default 2,048-character budget", async () => {
+    const entries: Record<string, string> = {};
+    for (let i = 0; i < 20; i++) {
+      const hex = Array.from({ length: 100 }, (_, j) => ((i * 131 + j * 17 + ((j * j) % 13)) % 16).toString(16));
+      entries[`k${i}`] = `sp1.p.-.1.[1795493012,null,"j","${hex.join("")}"]`;
+    }
+    const value = await cookieValue(entries, 2048);
+    expect(value.startsWith("z.")).toBe(true);
+    expect(value.length).toBeLessThanOrEqual(2048);
+  });
+
+  it("deletes the cookie when nothing is stored", async () => {
     handle(data({ rev: 1, writes: { a: "x" }, cookie: spec }), storage, sessions, document);
     handle(data({ rev: 2, writes: { a: null }, cookie: spec }), storage, sessions, document);
-    expect(document.cookie).not.toContain("sp_0123abcd=");
+    await vi.waitFor(() => expect(document.cookie).not.toContain("sp_0123abcd="));
   });
 });
+
+function cookie(name: string): string | undefined {
+  return document.cookie
+    .split("; ")
+    .find((c) => c.startsWith(`${name}=`))
+    ?.slice(name.length + 1);
+}
+
+async function inflate(value: string): Promise<unknown> {
+  const b64 = value.slice(2).replace(/-/g, "+").replace(/_/g, "/");
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  return JSON.parse(await new Response(stream).text());
+}
 
 describe("TabSync", () => {
   it("reports what storage holds now for changed slots under the prefix, batched", async () => {

@@ -76,7 +76,7 @@ export function handle(
 
   if (data.cookie !== null && doc !== null && (changed || !record.cookieSynced)) {
     record.cookieSynced = true;
-    writeBootCookie(doc, data.cookie, readAll(storage, data.prefix));
+    void writeBootCookie(doc, data.cookie, readAll(storage, data.prefix));
   }
   return send ? message : null;
 }

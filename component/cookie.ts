@@ -5,6 +5,10 @@
  */
 import type { CookieSpec } from "./protocol";
 
+const COMPRESSED = "z.";
+/** Deflate rarely shrinks tokens more than this: beyond it, do not even try. */
+const MAX_RATIO = 12;
+
 /** FNV-1a (32-bit) over UTF-16 code units of the sorted entries; "" when empty. */
 export function storageHash(entries: Record<string, string>): string {
   const slots = Object.keys(entries).sort(compareCodeUnits);
@@ -25,25 +29,52 @@ function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function cookieValue(entries: Record<string, string>, budget: number): string {
-  const h = storageHash(entries);
-  const full = base64url(JSON.stringify({ h, e: entries }));
-  return full.length <= budget ? full : base64url(JSON.stringify({ h, e: null }));
+/** The "too large" marker: Python then asks storage (one extra script run). */
+export function markerValue(hash: string): string {
+  return base64url(new TextEncoder().encode(JSON.stringify({ h: hash, e: null })));
 }
 
-function base64url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
+/** `z.` + base64url(deflate-raw(JSON)), or the marker when over `budget` characters. */
+export async function cookieValue(entries: Record<string, string>, budget: number): Promise<string> {
+  const hash = storageHash(entries);
+  const json = JSON.stringify({ h: hash, e: entries });
+  if (json.length > budget * MAX_RATIO) return markerValue(hash);
+  const bytes = new TextEncoder().encode(json);
+  const packed = await deflateRaw(bytes);
+  const value = packed === null ? base64url(bytes) : COMPRESSED + base64url(packed);
+  return value.length <= budget ? value : markerValue(hash);
+}
+
+async function deflateRaw(bytes: Uint8Array): Promise<Uint8Array | null> {
+  if (typeof CompressionStream === "undefined") return null;
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function base64url(bytes: Uint8Array): string {
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** Write (or, with nothing stored, delete) the boot cookie. Never throws. */
-export function writeBootCookie(doc: Document, spec: CookieSpec, entries: Record<string, string>): void {
+const latest = new Map<string, number>();
+
+/**
+ * Write (or, with nothing stored, delete) the boot cookie. Never throws. Compression is
+ * asynchronous: of overlapping calls for one cookie, only the last one writes.
+ */
+export async function writeBootCookie(
+  doc: Document,
+  spec: CookieSpec,
+  entries: Record<string, string>,
+): Promise<void> {
+  const ticket = (latest.get(spec.name) ?? 0) + 1;
+  latest.set(spec.name, ticket);
   try {
     const secure = doc.location?.protocol === "https:" ? "; Secure" : "";
     const empty = Object.keys(entries).length === 0;
-    const value = empty ? "" : cookieValue(entries, spec.budget);
+    const value = empty ? "" : await cookieValue(entries, spec.budget);
+    if (latest.get(spec.name) !== ticket) return;
     const lifetime = empty ? "Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT" : `Max-Age=${spec.maxAge}`;
     doc.cookie = `${spec.name}=${value}; Path=/; ${lifetime}; SameSite=Lax${secure}`;
   } catch (error) {

@@ -6,15 +6,18 @@ from it costs no extra script run. The browser module keeps it in step with stor
 (``component/cookie.ts``); the cookie holds the same tokens as storage (encrypted when
 a secret is set), so it is exactly as trusted as storage: not at all.
 
-Value: ``base64url(JSON {"h": <storage hash>, "e": {slot: token} | null})``; ``e`` is
-null when the entries exceed the byte budget. ``h`` lets the browser notice that storage
-changed behind the cookie's back (DevTools, another app version) and send storage.
+Payload: JSON ``{"h": <storage hash>, "e": {slot: token} | null}``; ``e`` is null when
+the entries exceed the byte budget. ``h`` lets the browser notice that storage changed
+behind the cookie's back (DevTools, another app version) and send storage. Value:
+``"z." + base64url(deflate-raw(payload))``, or ``base64url(payload)`` (the "too large"
+marker, and browsers without CompressionStream).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import zlib
 from dataclasses import dataclass
 from typing import Final
 
@@ -22,6 +25,8 @@ import orjson
 
 MAX_COOKIE_BYTES: Final = 3800  # browsers cap one cookie (name + value) near 4096 bytes
 MAX_AGE_SECONDS: Final = 400 * 24 * 3600  # Chromium's ceiling for cookie lifetimes
+MAX_PAYLOAD_BYTES: Final = 64 * 1024  # a cookie inflating past this is not ours
+COMPRESSED: Final = "z."
 
 
 @dataclass(frozen=True)
@@ -49,13 +54,17 @@ def read(raw: object) -> Snapshot | None:
         return EMPTY
     if not isinstance(raw, str) or not raw or len(raw) > MAX_COOKIE_BYTES * 2:
         return None
+    compressed = raw.startswith(COMPRESSED)
+    text = raw[len(COMPRESSED) :] if compressed else raw
     try:
-        padded = raw + "=" * (-len(raw) % 4)
-        data = base64.b64decode(padded, altchars=b"-_", validate=True)
-        if base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii") != raw:
-            return None
+        data = _b64decode(text)
+        if compressed:
+            inflater = zlib.decompressobj(wbits=-15)
+            data = inflater.decompress(data, MAX_PAYLOAD_BYTES)
+            if inflater.unconsumed_tail or not inflater.eof:
+                return None
         parsed = orjson.loads(data)
-    except (binascii.Error, ValueError, UnicodeError):
+    except (binascii.Error, ValueError, UnicodeError, zlib.error):
         return None
     if not isinstance(parsed, dict) or set(parsed) != {"h", "e"} or not isinstance(parsed["h"], str):
         return None
@@ -84,10 +93,20 @@ def storage_hash(entries: dict[str, str]) -> str:
 
 
 def cookie_value(entries: dict[str, str], budget: int) -> str:
-    """The cookie value the browser module writes for these entries (used by tests)."""
-    full = _encode({"h": storage_hash(entries), "e": entries})
-    return full if len(full) <= budget else _encode({"h": storage_hash(entries), "e": None})
+    """A cookie value like the browser module's for these entries (for testing.MemoryBrowser)."""
+    payload = orjson.dumps({"h": storage_hash(entries), "e": entries})
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+    full = COMPRESSED + _b64encode(deflater.compress(payload) + deflater.flush())
+    return full if len(full) <= budget else _b64encode(orjson.dumps({"h": storage_hash(entries), "e": None}))
 
 
-def _encode(payload: dict[str, object]) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(payload)).rstrip(b"=").decode("ascii")
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    """Strict base64url: the alphabet only, canonical (re-encoding gives the same text)."""
+    data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    if _b64encode(data) != text:
+        raise ValueError("not canonical base64url")
+    return data
