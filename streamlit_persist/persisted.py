@@ -109,6 +109,7 @@ class Persisted:
         self._boot_hash = ""
         self._boot_sent = False
         self._inbox: list[PersistMessage] = []
+        self._user_cache: tuple[object, str | None] | None = None
         self._run_marker: object = None
 
     # -- public API -------------------------------------------------------------------------
@@ -324,7 +325,7 @@ class Persisted:
             self._report(_unassignable(slot, widget))
             return
         try:
-            st.session_state[slot] = value
+            _streamlit.assign(slot, value)
         except StreamlitAPIException as e:
             self._report(PersistError("unassignable", str(e), key=slot))
             return
@@ -516,7 +517,14 @@ class Persisted:
         return keyring.protector("store", "signed" if self._options.protect == "sign" else "encrypted")
 
     def _context(self, slot: str) -> envelope.Context:
-        return envelope.Context("store", self.namespace, slot, _streamlit.signed_in_user())
+        return envelope.Context("store", self.namespace, slot, self._user())
+
+    def _user(self) -> str | None:
+        """The signed-in user, looked up once per run (``st.user`` reads secrets each time)."""
+        marker = _streamlit.run_marker()
+        if self._user_cache is None or self._user_cache[0] is not marker or marker is None:
+            self._user_cache = (marker, _streamlit.signed_in_user())
+        return self._user_cache[1]
 
     def _ttl_seconds(self, slot: str) -> int | None:
         ttl = self._options.ttl
