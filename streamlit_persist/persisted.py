@@ -222,17 +222,17 @@ class Persisted:
     def _resync_from(self, entries: dict[Any, Any], *, authoritative: bool) -> None:
         """Adopt what storage holds now (another tab wrote it, or the boot cookie was stale).
 
+        ``authoritative``: ``entries`` is all of storage; otherwise only the changed slots.
+
         Content is compared, not tokens: a value sealed again with a new nonce is no change,
         so two tabs that agree write nothing more.
         """
         if authoritative:
-            for slot in [s for s in self._stored if s not in entries]:
-                del self._stored[slot]  # storage does not have it: the next change writes it
+            self._rehydrate(entries)
+            return
         for slot, token in entries.items():
             if not isinstance(slot, str) or not self._matches(slot):
                 continue
-            if authoritative and slot in self._link_slots:
-                continue  # the share link this session opened beats what was stored
             if token is None:
                 self._forget_remotely_removed(slot)
                 continue
@@ -249,6 +249,24 @@ class Persisted:
             self._values[slot] = value
             self._unstored.pop(slot, None)
             self._apply(slot, value)
+
+    def _rehydrate(self, entries: dict[Any, Any]) -> None:
+        """Storage differs from the boot cookie run 1 restored from: storage wins, wholly.
+
+        Values that came only from the cookie (absent, corrupt or tampered in storage) fall
+        back to their defaults; bad entries leave storage as on any hydration.
+        """
+        from_cookie = self._applied - self._link_slots
+        self._stored.clear()
+        self._values.clear()
+        self._hydrate(entries)
+        for slot in from_cookie - set(self._values):
+            self._restored.pop(slot, None)
+            self._applied.discard(slot)
+            try:
+                del st.session_state[slot]
+            except (KeyError, StreamlitAPIException):
+                continue
 
     def _open(self, slot: str, token: object) -> tuple[envelope.Opened, Any] | None:
         """Open and decode one stored token; a failure is reported against its key."""

@@ -401,6 +401,25 @@ class TestBootCookie:
             assert at.text_input(key="name").value == "fresh"  # ...the next run has storage's value
             assert not instance_errors(at)
 
+    def test_storage_wins_wholly_when_entries_are_bad_or_gone(self) -> None:
+        """Cookie-only values whose storage entry is corrupt or missing fall back to defaults."""
+        browser = MemoryBrowser()
+        browser.store({"bad": "from cookie", "gone": "from cookie", "ok": "from cookie"}, namespace=NS)
+        stale = browser.cookie(boot.cookie_name(f"sp:{NS}:"))
+        browser.local.clear()
+        browser.store({"ok": "from storage"}, namespace=NS)
+        browser.local[f"sp:{NS}:bad"] = "sp1.p.-.1.[1,null,"
+        browser.cookie = functools.partial(lambda value, name: value, stale)  # type: ignore[method-assign]
+        with browser:
+            at = app(f'p = sp.persist(["bad", "gone", "ok"], namespace="{NS}")\nst.text_input("Ok", key="ok")')
+            at.run()
+            at.run()
+            assert at.text_input(key="ok").value == "from storage"
+            assert "bad" not in at.session_state
+            assert "gone" not in at.session_state
+            assert set(browser.local) == {f"sp:{NS}:ok"}
+            assert [(e.key, e.kind) for e in instance_errors(at)] == [("bad", "corrupt")]
+
     def test_hostile_cookie_values_fall_back_to_asking_storage(self) -> None:
         """A cookie that is not ours is ignored like any other bad input."""
         for junk in ["%%%", "e30", "eyJoIjoxLCJlIjpudWxsfQ", "a" * 9000, ""]:
