@@ -31,10 +31,6 @@ Writes ``benchmarks/results/rerun.json``.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
-import os
-import platform
 import statistics
 import sys
 from collections.abc import Sequence
@@ -42,16 +38,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-REPO_ROOT: Final = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+if __package__ != "benchmarks":  # run as a file: only benchmarks/ is on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import streamlit  # noqa: E402
-from playwright.sync_api import BrowserContext, Page, WebSocket, sync_playwright  # noqa: E402
+from playwright.sync_api import BrowserContext, Page, WebSocket, sync_playwright
 
-from tests.support.browser import launch_chromium  # noqa: E402
-from tests.support.pages import read_runs, wait_for_app  # noqa: E402
-from tests.support.streamlit_server import StreamlitServer  # noqa: E402
+from benchmarks.common import fmt, median_of, run_meta, write_results
+from tests.support.browser import launch_chromium
+from tests.support.pages import read_runs, wait_for_app
+from tests.support.streamlit_server import StreamlitServer
 
 APP: Final = Path(__file__).resolve().parent / "apps" / "rerun_app.py"
 RESULTS_PATH: Final = Path(__file__).resolve().parent / "results" / "rerun.json"
@@ -112,8 +107,7 @@ class System:
     console_errors: list[str] = field(default_factory=list)
 
     def median(self, attribute: str) -> float | None:
-        numbers = [getattr(s, attribute) for s in self.samples]
-        return statistics.median(numbers) if numbers else None
+        return median_of(self.samples, attribute)
 
     def mean_ms(self) -> float | None:
         """The mean: click latencies are bimodal (~30 ms / ~100 ms), which makes medians jumpy."""
@@ -164,10 +158,6 @@ def click_once(system: System) -> Sample:
     return Sample(ms=ms, runs=read_runs(page) - runs_before, ws_bytes=system.ws_bytes, writes=writes)
 
 
-def _fmt(number: float | None, pattern: str) -> str:
-    return "n/a" if number is None else format(number, pattern)
-
-
 def table(systems: Sequence[System]) -> str:
     floor = next((s.median("ms") for s in systems if not s.persist), None)
     floor_mean = next((s.mean_ms() for s in systems if not s.persist), None)
@@ -185,10 +175,10 @@ def table(systems: Sequence[System]) -> str:
         mean = s.mean_ms()
         mean_ratio = mean / floor_mean if mean is not None and floor_mean else None
         lines.append(
-            f"| {s.label} | {_fmt(median, '.1f')} | {_fmt(ratio, '.3f')}x | {target} "
-            f"| {_fmt(mean, '.1f')} | {_fmt(mean_ratio, '.3f')}x "
-            f"| {_fmt(s.median('runs'), 'g')} | {_fmt(s.median('ws_bytes'), '.0f')} "
-            f"| {_fmt(s.median('writes'), 'g')} | {spread} |"
+            f"| {s.label} | {fmt(median, '.1f')} | {fmt(ratio, '.3f')}x | {target} "
+            f"| {fmt(mean, '.1f')} | {fmt(mean_ratio, '.3f')}x "
+            f"| {fmt(s.median('runs'), 'g')} | {fmt(s.median('ws_bytes'), '.0f')} "
+            f"| {fmt(s.median('writes'), 'g')} | {spread} |"
         )
     return "\n".join(lines)
 
@@ -196,19 +186,13 @@ def table(systems: Sequence[System]) -> str:
 def to_json(systems: Sequence[System], args: argparse.Namespace, browser_version: str) -> dict[str, Any]:
     floor = next((s.median("ms") for s in systems if not s.persist), None)
     return {
-        "meta": {
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": " ".join([Path(sys.executable).name, *sys.argv]),
-            "trials": args.trials,
-            "warmup": args.warmup,
-            "persisted_keys": PERSISTED_KEYS,
-            "target_ratio": TARGET_RATIO,
-            "streamlit": streamlit.__version__,
-            "browser": browser_version,
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "load_average_at_end": os.getloadavg(),
-        },
+        "meta": run_meta(
+            browser_version,
+            trials=args.trials,
+            warmup=args.warmup,
+            persisted_keys=PERSISTED_KEYS,
+            target_ratio=TARGET_RATIO,
+        ),
         "results": [
             {
                 "system": s.name,
@@ -266,10 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 system.server.stop()
 
     print(table(systems))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(to_json(systems, args, browser_version), indent=2) + "\n")
-    shown = args.output.relative_to(REPO_ROOT) if args.output.is_relative_to(REPO_ROOT) else args.output
-    print(f"\nwrote {shown}")
+    write_results(args.output, to_json(systems, args, browser_version))
     return 0
 
 

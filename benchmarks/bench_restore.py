@@ -54,11 +54,7 @@ Writes ``benchmarks/results/restore.json``. Chromium: ``SP_CHROMIUM`` or auto-de
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -66,18 +62,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-REPO_ROOT: Final = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:  # `python benchmarks/bench_restore.py` puts only benchmarks/ there
-    sys.path.insert(0, str(REPO_ROOT))
+if __package__ != "benchmarks":  # run as a file: only benchmarks/ is on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import streamlit  # noqa: E402
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from benchmarks.scenarios import LAST_KEY, SCENARIOS, Scenario, restored_marker, values  # noqa: E402
-from tests.support.apps import RUNS_SELECTOR  # noqa: E402
-from tests.support.browser import launch_chromium  # noqa: E402
-from tests.support.pages import read_runs, wait_for_app  # noqa: E402
-from tests.support.streamlit_server import StreamlitServer  # noqa: E402
+from benchmarks.common import fmt, median_of, run_meta, write_results
+from benchmarks.scenarios import LAST_KEY, SCENARIOS, Scenario, restored_marker, values
+from tests.support.apps import RUNS_SELECTOR
+from tests.support.browser import launch_chromium
+from tests.support.pages import read_runs, wait_for_app
+from tests.support.streamlit_server import StreamlitServer
 
 APPS_DIR: Final = Path(__file__).resolve().parent / "apps"
 RESULTS_PATH: Final = Path(__file__).resolve().parent / "results" / "restore.json"
@@ -127,9 +122,7 @@ def _storage_check(storage_key: Callable[[str], str], decode_js: str) -> SeedChe
 
 def _page_shows_values(page: Page, scenario: Scenario) -> None:
     marker = json.dumps(restored_marker(scenario))
-    page.wait_for_function(
-        f"() => document.body && document.body.textContent.includes({marker})", timeout=TIMEOUT_MS
-    )
+    page.wait_for_function(f"() => document.body && document.body.textContent.includes({marker})", timeout=TIMEOUT_MS)
 
 
 @dataclass(frozen=True)
@@ -158,7 +151,14 @@ SYSTEMS: Final[tuple[System, ...]] = (
         # Prefix "st_extras_" + pathname "/" sanitized to "_" + "_".
         _storage_check(lambda name: f"st_extras___{name}", "JSON.parse(raw)"),
     ),
-    System("persist", "streamlit-persist (ours)", "persist_app.py", _page_shows_values, verify_by_visit=True),
+    System(
+        "persist",
+        "streamlit-persist (ours)",
+        "persist_app.py",
+        # Plain tokens: "sp1.p.-.<version>.[iat, exp, flag, value]" under "sp:<namespace>:<key>".
+        _storage_check(lambda name: f"sp:persist_app:{name}", "JSON.parse(raw.split('.').slice(4).join('.'))[3]"),
+        verify_by_visit=True,
+    ),
 )
 
 
@@ -179,8 +179,7 @@ class Series:
     console_errors: list[str] = field(default_factory=list)
 
     def median(self, attribute: str) -> float | None:
-        numbers = [getattr(s, attribute) for s in self.samples if getattr(s, attribute) is not None]
-        return statistics.median(numbers) if numbers else None
+        return median_of(self.samples, attribute)
 
     def spread(self) -> str:
         times = [s.ms for s in self.samples]
@@ -191,16 +190,12 @@ def _url(server: StreamlitServer, scenario: Scenario, *, seed: bool = False) -> 
     return f"{server.url}?scenario={scenario.name}" + ("&mode=seed" if seed else "")
 
 
-def measure(
-    browser: Browser, system: System, server: StreamlitServer, scenario: Scenario
-) -> tuple[Sample, list[str]]:
+def measure(browser: Browser, system: System, server: StreamlitServer, scenario: Scenario) -> tuple[Sample, list[str]]:
     """One return-visit sample in a fresh context (see the module docstring)."""
     errors: list[str] = []
     context: BrowserContext = browser.new_context()
     context.set_default_timeout(TIMEOUT_MS)
-    context.on(
-        "page", lambda p: p.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    )
+    context.on("page", lambda p: p.on("console", lambda m: errors.append(m.text) if m.type == "error" else None))
     try:
         seed_page = context.new_page()
         seed_page.goto(_url(server, scenario, seed=True))
@@ -213,18 +208,14 @@ def measure(
             verify_page.close()
 
         page = context.new_page()
-        page.add_init_script(
-            _OBSERVER_JS % (json.dumps(restored_marker(scenario)), json.dumps(RUNS_SELECTOR))
-        )
+        page.add_init_script(_OBSERVER_JS % (json.dumps(restored_marker(scenario)), json.dumps(RUNS_SELECTOR)))
         start = time.perf_counter()
         page.goto(_url(server, scenario), wait_until="commit")
         page.wait_for_function("() => window.__spRestored", polling="raf", timeout=TIMEOUT_MS)
         wall_ms = (time.perf_counter() - start) * 1000
         restored: dict[str, Any] = page.evaluate("window.__spRestored")
         wait_for_app(page, timeout=TIMEOUT_MS)
-        sample = Sample(
-            ms=float(restored["ms"]), wall_ms=wall_ms, runs=restored["runs"], runs_settled=read_runs(page)
-        )
+        sample = Sample(ms=float(restored["ms"]), wall_ms=wall_ms, runs=restored["runs"], runs_settled=read_runs(page))
     finally:
         context.close()
     return sample, errors
@@ -241,10 +232,6 @@ def _measure_or_explain(
         raise
 
 
-def _fmt(number: float | None, pattern: str) -> str:
-    return "n/a" if number is None else format(number, pattern)
-
-
 def table(series: Sequence[Series]) -> str:
     floors = {s.scenario: s.median("ms") for s in series if s.system == "bare"}
     lines = [
@@ -255,8 +242,8 @@ def table(series: Sequence[Series]) -> str:
         median_ms, floor = s.median("ms"), floors.get(s.scenario)
         ratio = median_ms / floor if median_ms is not None and floor else None
         lines.append(
-            f"| {s.label} | {SCENARIOS[s.scenario].description} | {_fmt(median_ms, '.0f')} "
-            f"| {_fmt(ratio, '.2f')}x | {_fmt(s.median('runs'), 'g')} | {s.spread()} |"
+            f"| {s.label} | {SCENARIOS[s.scenario].description} | {fmt(median_ms, '.0f')} "
+            f"| {fmt(ratio, '.2f')}x | {fmt(s.median('runs'), 'g')} | {s.spread()} |"
         )
     return "\n".join(lines)
 
@@ -282,17 +269,7 @@ def to_json(series: Sequence[Series], args: argparse.Namespace, browser_version:
             }
         )
     return {
-        "meta": {
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": " ".join([Path(sys.executable).name, *sys.argv]),
-            "rounds": args.rounds,
-            "streamlit": streamlit.__version__,
-            "browser": browser_version,
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "load_average_at_end": os.getloadavg(),
-            "last_key": LAST_KEY,
-        },
+        "meta": {**run_meta(browser_version, rounds=args.rounds), "last_key": LAST_KEY},
         "results": results,
     }
 
@@ -357,10 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ordered = [series[(sy.name, sc.name)] for sc in scenarios for sy in systems]
     print(table(ordered))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(to_json(ordered, args, browser_version), indent=2) + "\n")
-    shown = args.output.relative_to(REPO_ROOT) if args.output.is_relative_to(REPO_ROOT) else args.output
-    print(f"\nwrote {shown}")
+    write_results(args.output, to_json(ordered, args, browser_version))
     return 0
 
 

@@ -30,11 +30,7 @@ Writes ``benchmarks/results/scale.json``.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import platform
-import statistics
 import sys
 import time
 from collections.abc import Sequence
@@ -42,18 +38,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-REPO_ROOT: Final = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+if __package__ != "benchmarks":  # run as a file: only benchmarks/ is on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import streamlit  # noqa: E402
-from playwright.sync_api import Browser, BrowserContext, WebSocket, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, WebSocket, sync_playwright
 
-from benchmarks.scale import case_values, marker  # noqa: E402
-from tests.support.apps import RUNS_SELECTOR  # noqa: E402
-from tests.support.browser import launch_chromium  # noqa: E402
-from tests.support.pages import read_runs, wait_for_app  # noqa: E402
-from tests.support.streamlit_server import StreamlitServer  # noqa: E402
+from benchmarks.common import fmt, median_of, run_meta, write_results
+from benchmarks.scale import case_values, marker
+from tests.support.apps import RUNS_SELECTOR
+from tests.support.browser import launch_chromium
+from tests.support.pages import read_runs, wait_for_app
+from tests.support.streamlit_server import StreamlitServer
 
 APP: Final = Path(__file__).resolve().parent / "apps" / "scale_app.py"
 RESULTS_PATH: Final = Path(__file__).resolve().parent / "results" / "scale.json"
@@ -111,8 +106,7 @@ class Series:
     console_errors: list[str] = field(default_factory=list)
 
     def median(self, attribute: str) -> float | None:
-        numbers = [getattr(s, attribute) for s in self.samples if getattr(s, attribute) is not None]
-        return statistics.median(numbers) if numbers else None
+        return median_of(self.samples, attribute)
 
 
 def measure(browser: Browser, server: StreamlitServer, persist: bool, case: Case) -> tuple[Sample, list[str]]:
@@ -167,10 +161,6 @@ def measure(browser: Browser, server: StreamlitServer, persist: bool, case: Case
     return sample, errors
 
 
-def _fmt(number: float | None, pattern: str) -> str:
-    return "n/a" if number is None else format(number, pattern)
-
-
 def table(series: Sequence[Series]) -> str:
     floors = {s.case: s.median("ms") for s in series if s.system == "bare"}
     lines = [
@@ -185,10 +175,10 @@ def table(series: Sequence[Series]) -> str:
         per_k = overhead / s.case.n * 1000 if overhead is not None and s.system != "bare" else None
         kb = s.median("bytes_sent")
         lines.append(
-            f"| {s.case.description} | {s.system} | {_fmt(median, '.0f')} | {_fmt(ratio, '.2f')}x "
-            f"| {_fmt(overhead if s.system != 'bare' else None, '.0f')} | {_fmt(per_k, '.0f')} "
-            f"| {_fmt(s.median('runs_settled'), 'g')} | {_fmt(s.median('msgs'), 'g')} "
-            f"| {_fmt(kb / 1000 if kb is not None else None, '.1f')} |"
+            f"| {s.case.description} | {s.system} | {fmt(median, '.0f')} | {fmt(ratio, '.2f')}x "
+            f"| {fmt(overhead if s.system != 'bare' else None, '.0f')} | {fmt(per_k, '.0f')} "
+            f"| {fmt(s.median('runs_settled'), 'g')} | {fmt(s.median('msgs'), 'g')} "
+            f"| {fmt(kb / 1000 if kb is not None else None, '.1f')} |"
         )
     return "\n".join(lines)
 
@@ -244,16 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ordered = [series[(name, case)] for case in cases for name in systems]
     print(table(ordered))
     payload = {
-        "meta": {
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": " ".join([Path(sys.executable).name, *sys.argv]),
-            "rounds": args.rounds,
-            "streamlit": streamlit.__version__,
-            "browser": browser_version,
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "load_average_at_end": os.getloadavg(),
-        },
+        "meta": run_meta(browser_version, rounds=args.rounds),
         "results": [
             {
                 "system": s.system,
@@ -271,10 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for s in ordered
         ],
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(payload, indent=2) + "\n")
-    shown = args.output.relative_to(REPO_ROOT) if args.output.is_relative_to(REPO_ROOT) else args.output
-    print(f"\nwrote {shown}")
+    write_results(args.output, payload)
     return 0
 
 

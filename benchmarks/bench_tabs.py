@@ -26,27 +26,21 @@ Writes ``benchmarks/results/tabs.json``.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
-import os
-import platform
-import statistics
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
-REPO_ROOT: Final = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+if __package__ != "benchmarks":  # run as a file: only benchmarks/ is on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import streamlit  # noqa: E402
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, sync_playwright
 
-from tests.support.browser import launch_chromium  # noqa: E402
-from tests.support.pages import read_runs, wait_for_app  # noqa: E402
-from tests.support.streamlit_server import StreamlitServer  # noqa: E402
+from benchmarks.common import fmt, median_of, run_meta, write_results
+from tests.support.browser import launch_chromium
+from tests.support.pages import read_runs, wait_for_app
+from tests.support.streamlit_server import StreamlitServer
 
 APP: Final = Path(__file__).resolve().parent / "apps" / "tabs_app.py"
 RESULTS_PATH: Final = Path(__file__).resolve().parent / "results" / "tabs.json"
@@ -97,11 +91,6 @@ class Sample:
     tab2_writes: int
 
 
-def _median(samples: Sequence[Sample], attribute: str) -> float | None:
-    numbers = [getattr(s, attribute) for s in samples]
-    return statistics.median(numbers) if numbers else None
-
-
 def _percentile(numbers: Sequence[float], fraction: float) -> float | None:
     if not numbers:
         return None
@@ -135,10 +124,6 @@ def trial(tab1: Page, tab2: Page, count: int) -> Sample:
     )
 
 
-def _fmt(number: float | None, pattern: str) -> str:
-    return "n/a" if number is None else format(number, pattern)
-
-
 def table(samples: Sequence[Sample]) -> str:
     lines = [
         "| measure | median | p90 | max | target |",
@@ -150,8 +135,8 @@ def table(samples: Sequence[Sample]) -> str:
     ):
         numbers = [getattr(s, attribute) for s in samples]
         lines.append(
-            f"| {label} | {_fmt(_median(samples, attribute), '.0f')} | {_fmt(_percentile(numbers, 0.9), '.0f')} "
-            f"| {_fmt(max(numbers) if numbers else None, '.0f')} | < {TARGET_MS} |"
+            f"| {label} | {fmt(median_of(samples, attribute), '.0f')} | {fmt(_percentile(numbers, 0.9), '.0f')} "
+            f"| {fmt(max(numbers) if numbers else None, '.0f')} | < {TARGET_MS} |"
         )
     for attribute, label, target in (
         ("tab2_runs", "script runs in tab 2 per change", "1"),
@@ -160,8 +145,8 @@ def table(samples: Sequence[Sample]) -> str:
     ):
         numbers = [getattr(s, attribute) for s in samples]
         lines.append(
-            f"| {label} | {_fmt(_median(samples, attribute), 'g')} | {_fmt(_percentile(numbers, 0.9), 'g')} "
-            f"| {_fmt(max(numbers) if numbers else None, 'g')} | {target} |"
+            f"| {label} | {fmt(median_of(samples, attribute), 'g')} | {fmt(_percentile(numbers, 0.9), 'g')} "
+            f"| {fmt(max(numbers) if numbers else None, 'g')} | {target} |"
         )
     return "\n".join(lines)
 
@@ -208,31 +193,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(table(samples))
     payload: dict[str, Any] = {
-        "meta": {
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": " ".join([Path(sys.executable).name, *sys.argv]),
-            "trials": args.trials,
-            "warmup": args.warmup,
-            "target_ms": TARGET_MS,
-            "streamlit": streamlit.__version__,
-            "browser": browser_version,
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "load_average_at_end": os.getloadavg(),
-        },
+        "meta": run_meta(browser_version, trials=args.trials, warmup=args.warmup, target_ms=TARGET_MS),
         "results": {
-            "click_ms_median": _median(samples, "click_ms"),
-            "write_ms_median": _median(samples, "write_ms"),
-            "tab2_runs_median": _median(samples, "tab2_runs"),
+            "click_ms_median": median_of(samples, "click_ms"),
+            "write_ms_median": median_of(samples, "write_ms"),
+            "tab2_runs_median": median_of(samples, "tab2_runs"),
             "tab2_writes_max": max((s.tab2_writes for s in samples), default=None),
             "samples": [asdict(s) for s in samples],
             "console_errors": errors,
         },
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(payload, indent=2) + "\n")
-    shown = args.output.relative_to(REPO_ROOT) if args.output.is_relative_to(REPO_ROOT) else args.output
-    print(f"\nwrote {shown}")
+    write_results(args.output, payload)
     return 0
 
 

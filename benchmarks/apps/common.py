@@ -1,4 +1,4 @@
-"""What every benchmark app shares: which scenario, seed mode, how values are shown.
+"""What the benchmark apps share: which scenario, seed mode, how values are shown, a click counter.
 
 Query parameters (available on the first script run):
 
@@ -28,3 +28,14 @@ def render_values(scenario: Scenario, restored: Mapping[str, object]) -> None:
     """One ``st.text`` line per key, in key order (the last one is what the runner waits for)."""
     for key in keys(scenario):
         st.text(summary(key, restored.get(key)))
+
+
+def counter(state_key: str, label: str, button_key: str) -> None:
+    """A ``label`` button that adds 1 to ``st.session_state[state_key]`` (from 0), then ``<state_key>=<n>``."""
+    st.session_state.setdefault(state_key, 0)
+
+    def _increment() -> None:
+        st.session_state[state_key] += 1
+
+    st.button(label, key=button_key, on_click=_increment)
+    st.text(f"{state_key}={st.session_state[state_key]}")

@@ -9,6 +9,7 @@ import os
 
 import streamlit as st
 
+from benchmarks.apps.common import counter
 from benchmarks.scenarios import Scenario, keys, make_value
 from tests.support.apps import show_run_count
 
@@ -22,13 +23,5 @@ if PERSIST:
     p = sp.persist(["clicks", "k*"])
 for key in keys(VALUES):
     st.session_state.setdefault(key, make_value(key, VALUES))
-st.session_state.setdefault("clicks", 0)
-
-
-def _click() -> None:
-    st.session_state.clicks += 1
-
-
-st.button("Click", key="click", on_click=_click)
-st.text(f"clicks={st.session_state.clicks}")
+counter("clicks", "Click", "click")
 st.text(f"keys={sum(1 for k in keys(VALUES) if k in st.session_state)} persist={PERSIST}")
