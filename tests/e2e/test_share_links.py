@@ -94,6 +94,12 @@ def test_link_round_trip_between_browsers(
     wait_for_app(b)
     expect_no_streamlit_exception(b)
 
+    # The link's values reach B's storage once the run is rendered, which includes loading
+    # the browser module: wait for that before reloading (a reload earlier would lose them).
+    b.wait_for_function(
+        "['filters', 'view'].every((k) => localStorage.getItem('sp:share-e2e:' + k) !== null)", timeout=20_000
+    )
+
     # A reload keeps B's values (now from B's own storage), and re-applies no link.
     b.reload()
     _expect_state(b, ["beta", "gamma"], "chart")
