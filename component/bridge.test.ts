@@ -222,17 +222,22 @@ describe("TabSync", () => {
     const storage = new MemoryStorage();
     const sent: unknown[] = [];
     const sync = new TabSync(window, () => storage);
-    sync.follow("sp:app:", "s1", (m) => sent.push(m));
+    const owner = {};
+    sync.follow("sp:app:", "s1", (m) => sent.push(m), owner);
     storage.setItem("sp:app:a", "latest");
     for (const key of ["sp:app:a", "sp:app:b", "sp:other:c", "unrelated"]) {
       window.dispatchEvent(new StorageEvent("storage", { key, storageArea: storage as unknown as Storage }));
     }
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(sent).toEqual([{ sid: "s1", sync: { a: "latest", b: null } }]);
-    sync.unfollow("sp:app:");
+    sync.unfollow("sp:app:", {}); // another mount's cleanup: the subscription stays
     window.dispatchEvent(new StorageEvent("storage", { key: "sp:app:a", storageArea: storage as unknown as Storage }));
     await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(sent).toHaveLength(1);
+    expect(sent).toHaveLength(2);
+    sync.unfollow("sp:app:", owner);
+    window.dispatchEvent(new StorageEvent("storage", { key: "sp:app:a", storageArea: storage as unknown as Storage }));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(sent).toHaveLength(2);
   });
 });
 

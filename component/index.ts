@@ -16,8 +16,9 @@ type State = { [MESSAGE_EVENT]: PersistMessage };
 const sessions = new Map<string, SessionRecord>();
 const tabSync = new TabSync(window, () => openStorage("local"));
 
-const render: FrontendRenderer<State, unknown> = ({ data, setTriggerValue }) => {
+const render: FrontendRenderer<State, unknown> = ({ data, parentElement, setTriggerValue }) => {
   try {
+    if (data === null || data === undefined) return undefined; // a preload: nothing to do yet
     const parsed = parseData(data);
     if (parsed === null) {
       console.warn("[streamlit-persist] Ignoring data of an unknown shape", data);
@@ -26,10 +27,12 @@ const render: FrontendRenderer<State, unknown> = ({ data, setTriggerValue }) => 
     const message = handle(parsed, openStorage(parsed.storage), sessions, document);
     if (message !== null) setTriggerValue(MESSAGE_EVENT, message);
     if (parsed.sync && parsed.storage === "local") {
-      tabSync.follow(parsed.prefix, parsed.sid, (m) => setTriggerValue(MESSAGE_EVENT, m));
-      return () => tabSync.unfollow(parsed.prefix);
+      // Owned by this mount: a remount elsewhere in the page takes over, and this
+      // mount's later cleanup must not end the other's subscription.
+      tabSync.follow(parsed.prefix, parsed.sid, (m) => setTriggerValue(MESSAGE_EVENT, m), parentElement);
+      return () => tabSync.unfollow(parsed.prefix, parentElement);
     }
-    tabSync.unfollow(parsed.prefix);
+    tabSync.unfollow(parsed.prefix, parentElement);
   } catch (error) {
     console.warn("[streamlit-persist] Unexpected failure", error);
   }

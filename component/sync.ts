@@ -9,6 +9,7 @@ import type { PersistMessage } from "./protocol";
 type Send = (message: PersistMessage) => void;
 
 interface Subscription {
+  owner: object;
   sid: string;
   send: Send;
   pending: Map<string, true>;
@@ -26,14 +27,15 @@ export class TabSync {
     private readonly storage: () => Storage | null,
   ) {}
 
-  /** Follow `prefix` for this Python session; the latest `send` replaces earlier ones. */
-  follow(prefix: string, sid: string, send: Send): void {
+  /** Follow `prefix` for this Python session; the latest `owner` and `send` replace earlier ones. */
+  follow(prefix: string, sid: string, send: Send, owner: object): void {
     const existing = this.subscriptions.get(prefix);
     if (existing !== undefined) {
+      existing.owner = owner;
       existing.sid = sid;
       existing.send = send;
     } else {
-      this.subscriptions.set(prefix, { sid, send, pending: new Map(), timer: null });
+      this.subscriptions.set(prefix, { owner, sid, send, pending: new Map(), timer: null });
     }
     if (!this.listening) {
       this.win.addEventListener("storage", this.onStorage);
@@ -41,9 +43,11 @@ export class TabSync {
     }
   }
 
-  unfollow(prefix: string): void {
+  /** Stop following, unless another (newer) mount of the bridge took the prefix over. */
+  unfollow(prefix: string, owner: object): void {
     const subscription = this.subscriptions.get(prefix);
-    if (subscription?.timer) clearTimeout(subscription.timer);
+    if (subscription === undefined || subscription.owner !== owner) return;
+    if (subscription.timer) clearTimeout(subscription.timer);
     this.subscriptions.delete(prefix);
     if (this.subscriptions.size === 0 && this.listening) {
       this.win.removeEventListener("storage", this.onStorage);

@@ -82,6 +82,17 @@ def mount(key: str, data: PersistData, on_message: Callable[[], None]) -> None:
         _mount_function()(key=key, data=data, on_message_change=on_message)
 
 
+def preload(key: str) -> None:
+    """Start loading the browser module at the top of a page load's first run.
+
+    On a return visit the bridge is first mounted when the run ends; its module then
+    loads while the page is already shown, and a reload in that window would lose that
+    run's writes. An empty instance mounted early has the module ready by then.
+    """
+    with st._event:
+        _mount_function()(key=f"{key}-preload", data=None)
+
+
 def received_message(key: str) -> object:
     """The trigger payload that started this run (hostile input: validate before use)."""
     state = st.session_state.get(key)

@@ -713,7 +713,8 @@ def persist(
     if not persisted.hydrated:
         if persisted._requests == 0:  # the session's first run: a share link beats stored values
             persisted._apply_share_link()
-            persisted._boot_from_cookie()
+            if persisted._boot_from_cookie() and _transport_override is None:
+                bridge.preload(key)
         if not persisted.hydrated:
             persisted._request_hydration()  # a transport that answers at once hydrates right here
         if not persisted.hydrated:
