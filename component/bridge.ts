@@ -16,11 +16,15 @@ export interface SessionRecord {
   cookieSynced: boolean;
 }
 
+/** Runs deferred work; the page passes `setTimeout`, so cookie upkeep never delays a message. */
+export type Scheduler = (task: () => void) => void;
+
 export function handle(
   data: PersistData,
   storage: Storage | null,
   sessions: Map<string, SessionRecord>,
   doc: Document | null = null,
+  later: Scheduler = (task) => task(),
 ): PersistMessage | null {
   const id = `${data.storage}|${data.prefix}`;
   let record = sessions.get(id);
@@ -76,7 +80,8 @@ export function handle(
 
   if (data.cookie !== null && doc !== null && (changed || !record.cookieSynced)) {
     record.cookieSynced = true;
-    void writeBootCookie(doc, data.cookie, readAll(storage, data.prefix));
+    const spec = data.cookie;
+    later(() => void writeBootCookie(doc, spec, readAll(storage, data.prefix)));
   }
   return send ? message : null;
 }

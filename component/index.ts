@@ -24,7 +24,7 @@ const render: FrontendRenderer<State, unknown> = ({ data, parentElement, setTrig
       console.warn("[streamlit-persist] Ignoring data of an unknown shape", data);
       return;
     }
-    const message = handle(parsed, openStorage(parsed.storage), sessions, document);
+    const message = handle(parsed, openStorage(parsed.storage), sessions, document, (task) => setTimeout(task, 0));
     if (message !== null) setTriggerValue(MESSAGE_EVENT, message);
     if (parsed.sync && parsed.storage === "local") {
       // Owned by this mount: a remount elsewhere in the page takes over, and this
