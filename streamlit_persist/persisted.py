@@ -109,6 +109,7 @@ class Persisted:
         self._boot_hash = ""
         self._boot_sent = False
         self._inbox: list[PersistMessage] = []
+        self._stored_chars = 0  # sum of stored_sizes, recomputed at each flush
         self._user_cache: tuple[object, str | None] | None = None
         self._run_marker: object = None
 
@@ -416,7 +417,8 @@ class Persisted:
         writes: dict[str, str | None] = dict(self._pending)
         self._pending.clear()
         state = st.session_state.to_dict()  # one snapshot: each proxy lookup takes a lock
-        present = [k for k in self._matching(state) if not k.startswith(STATE_PREFIX)]
+        present = self._matching(state)
+        self._stored_chars = sum(self.stored_sizes.values())  # kept current by each accepted write
         widget_keys = _streamlit.widget_keys()
         if self._first_flush:  # widgets nobody touched keep their code default: store nothing
             self._first_flush = False
@@ -473,10 +475,12 @@ class Persisted:
         if size > self._options.max_value_bytes:
             self._report(_too_large(slot, size, self._options.max_value_bytes, "per-value"))
             return None
-        total = sum(self.stored_sizes.values()) - (self.stored_sizes.get(slot, 0)) + size
+        replaced = len(self._storage_key(slot)) + len(known.token) if known is not None else 0
+        total = self._stored_chars - replaced + size
         if total > self._options.max_total_bytes:
             self._report(_too_large(slot, total, self._options.max_total_bytes, "total"))
             return None
+        self._stored_chars = total
         self._stored[slot] = _Stored(flag, body, token)
         self._values[slot] = value
         return token
@@ -559,7 +563,12 @@ class Persisted:
         return f"sp:{self.namespace}:{slot}"
 
     def _matching(self, keys: Iterable[object]) -> list[str]:
-        return [k for k in keys if isinstance(k, str) and k != self.key and self._matches(k)]
+        """Keys the patterns select, never this bridge's own component or state keys."""
+        return [
+            k
+            for k in keys
+            if isinstance(k, str) and k != self.key and not k.startswith(STATE_PREFIX) and self._matches(k)
+        ]
 
     def _matches(self, key: str) -> bool:
         return any(fnmatch.fnmatchcase(key, pattern) for pattern in self._patterns)
