@@ -10,10 +10,11 @@ with the run that made it.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final, Literal, Protocol
@@ -264,10 +265,7 @@ class Persisted:
         for slot in from_cookie - set(self._values):
             self._restored.pop(slot, None)
             self._applied.discard(slot)
-            try:
-                del st.session_state[slot]
-            except (KeyError, StreamlitAPIException):
-                continue
+            _drop_from_session(slot)
 
     def _open(self, slot: str, token: object) -> tuple[envelope.Opened, Any] | None:
         """Open and decode one stored token; a failure is reported against its key."""
@@ -283,10 +281,7 @@ class Persisted:
             return
         self._values.pop(slot, None)
         self._unstored[slot] = None
-        try:
-            del st.session_state[slot]
-        except (KeyError, StreamlitAPIException):
-            return
+        _drop_from_session(slot)
 
     def _boot_from_cookie(self) -> bool:
         """Hydrate on the session's first run from the boot cookie: no extra script run.
@@ -387,10 +382,8 @@ class Persisted:
             if slot not in self._applied:
                 self._apply(slot, self._values[slot])
             elif slot in self._widget_backed:
-                try:
-                    st.session_state[slot] = self._values[slot]
-                except StreamlitAPIException:
-                    continue
+                with contextlib.suppress(StreamlitAPIException):
+                    _streamlit.assign(slot, self._values[slot])
 
     def _request_hydration(self) -> None:
         self._requests += 1
@@ -514,12 +507,11 @@ class Persisted:
         }
 
     def _cookie_max_age(self) -> int:
-        """As long as the longest ttl, or the 400 days browsers allow at most."""
+        """As long as a single ttl, or the 400 days browsers allow at most (no ttl, per-key ttls)."""
         ttl = self._options.ttl
-        durations = [] if ttl is None else [ttl] if isinstance(ttl, timedelta) else list(ttl.values())
-        if not durations or isinstance(ttl, Mapping):
+        if not isinstance(ttl, timedelta):
             return boot.MAX_AGE_SECONDS
-        return min(boot.MAX_AGE_SECONDS, int(max(durations).total_seconds()))
+        return min(boot.MAX_AGE_SECONDS, int(ttl.total_seconds()))
 
     def _send(self, data: PersistData) -> None:
         transport = _transport_override or _component_transport
@@ -533,10 +525,14 @@ class Persisted:
 
     @property
     def _protector(self) -> envelope.Protector | None:
+        return self._protector_for("store")
+
+    def _protector_for(self, purpose: str) -> envelope.Protector | None:
+        """The configured protection for ``purpose`` ("store" or "link"); None without a secret."""
         keyring = self._options.keyring
         if keyring is None:
             return None
-        return keyring.protector("store", "signed" if self._options.protect == "sign" else "encrypted")
+        return keyring.protector(purpose, "signed" if self._options.protect == "sign" else "encrypted")
 
     def _context(self, slot: str) -> envelope.Context:
         return envelope.Context("store", self.namespace, slot, self._user())
@@ -750,6 +746,12 @@ def _session_instance(key: str, storage: StorageKind, namespace: str, settings: 
     created = Persisted(key, storage, namespace, settings)
     st.session_state[state_key] = created
     return created
+
+
+def _drop_from_session(slot: str) -> None:
+    """Remove a key whose stored value is gone, so its widget shows its default again."""
+    with contextlib.suppress(KeyError, StreamlitAPIException):
+        del st.session_state[slot]
 
 
 def _unassignable(slot: str, widget: str) -> PersistError:

@@ -72,28 +72,11 @@ def check_share_options(share: Sequence[str] | None, share_param: str) -> tuple[
 
 
 def _share_patterns(p: Persisted) -> tuple[str, ...]:
-    share: tuple[str, ...] | None = getattr(p._options, "share", None)
-    return share or ()
-
-
-def _share_param(p: Persisted) -> str:
-    param: str = getattr(p._options, "share_param", "state")
-    return param
+    return p._options.share or ()
 
 
 def _shared(key: str, patterns: Iterable[str]) -> bool:
     return not links.is_denied(key) and any(fnmatch.fnmatchcase(key, pattern) for pattern in patterns)
-
-
-def _protector(p: Persisted) -> envelope.Protector | None:
-    """With a secret: encrypted links (``protect="encrypt"``), else signed; plain without one."""
-    keyring = getattr(p._options, "keyring", None)
-    if keyring is None:
-        return None
-    protect = getattr(p._options, "protect", "encrypt")
-    mode = "signed" if protect == "sign" else "encrypted"
-    protector: envelope.Protector | None = keyring.protector("link", mode)
-    return protector
 
 
 def _context(p: Persisted) -> envelope.Context:
@@ -119,7 +102,7 @@ def apply_link(p: Persisted) -> None:
     patterns = _share_patterns(p)
     if not patterns:
         return  # this app shares nothing: the parameter (if any) is not ours
-    param = _share_param(p)
+    param = p._options.share_param
     try:
         raw = st.query_params.get_all(param)
     except Exception:
@@ -131,7 +114,7 @@ def apply_link(p: Persisted) -> None:
     try:
         if len(raw) != 1:
             raise PersistError("link", "the URL holds more than one share link")
-        decoded = links.decode_link(raw[0], _context(p), protector=_protector(p))
+        decoded = links.decode_link(raw[0], _context(p), protector=p._protector_for("link"))
     except PersistError as error:
         p._report(PersistError("link", f"share link ignored: {error.message}"))
         _warn()
@@ -227,9 +210,9 @@ def build_share_url(
     """``Persisted.share_url``; ``store`` is the seam for server-stored short links."""
     values = _selected_values(p, keys)
     ttl_seconds = _ttl_seconds(ttl)
-    param = _share_param(p)
+    param = p._options.share_param
     base, pairs = _base_and_query(base_url, param)
-    protector = _protector(p)
+    protector = p._protector_for("link")
     context = _context(p)
     fingerprint = hashlib.sha256(repr(codec.dumps(values)).encode()).hexdigest()
     cache_key = (fingerprint, ttl_seconds, base, tuple(pairs), param, context, protector, id(store))
