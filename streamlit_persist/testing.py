@@ -104,7 +104,7 @@ class MemoryBrowser:
         prefixes = {n[: n.index(":", 3) + 1] for n in self.local if n.startswith("sp:") and n.count(":") >= 2}
         for prefix in prefixes:
             if boot.cookie_name(prefix) == name:
-                entries = {n[len(prefix) :]: t for n, t in self.local.items() if n.startswith(prefix)}
+                entries = _under(self.local, prefix)
                 return boot.cookie_value(entries, self.cookie_budget)
         return None
 
@@ -116,6 +116,11 @@ class MemoryBrowser:
         items = self._items(data["storage"])
         prefix = data["prefix"]
         reply: PersistMessage = {"sid": data["sid"]}
+        check = data["boot"]
+        if check is not None:  # before any write, as component/bridge.ts does
+            entries = _under(items, prefix)
+            if boot.storage_hash(entries) != check["h"]:
+                reply["hydrate"] = {"req": check["req"], "entries": entries}
         if data["full"]:
             for name in [n for n in items if n.startswith(prefix) and n[len(prefix) :] not in data["writes"]]:
                 del items[name]
@@ -129,14 +134,8 @@ class MemoryBrowser:
                 failures.append({"slot": slot, "kind": "quota", "message": "The quota has been exceeded."})
         if failures:
             reply["failures"] = failures
-        check = data["boot"]
-        if check is not None:
-            entries = {n[len(prefix) :]: t for n, t in items.items() if n.startswith(prefix)}
-            if boot.storage_hash(entries) != check["h"]:
-                reply["hydrate"] = {"req": check["req"], "entries": entries}
         if data["hydrate"] is not None:
-            entries = {n[len(prefix) :]: t for n, t in items.items() if n.startswith(prefix)}
-            reply["hydrate"] = {"req": data["hydrate"], "entries": entries}
+            reply["hydrate"] = {"req": data["hydrate"], "entries": _under(items, prefix)}
         return reply if len(reply) > 1 else None
 
     def _fits(self, items: dict[str, str], name: str, token: str) -> bool:
@@ -150,3 +149,8 @@ def _protector(secret: crypto.SecretInput | None, protect: str) -> envelope.Prot
     if secret is None:
         return None
     return crypto.Keyring(secret).protector("store", "signed" if protect == "sign" else "encrypted")
+
+
+def _under(items: dict[str, str], prefix: str) -> dict[str, str]:
+    """The entries stored under ``prefix``, by slot (what the browser module's readAll returns)."""
+    return {name[len(prefix) :]: token for name, token in items.items() if name.startswith(prefix)}
