@@ -1,23 +1,30 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from "vite";
 
-// Fixed file names: Streamlit resolves `js="index.js"` / `js="share.js"` inside the package's asset_dir.
-export default defineConfig({
-  base: "./",
-  build: {
-    outDir: "streamlit_persist/frontend",
-    emptyOutDir: true,
-    target: "es2020",
-    lib: {
-      // Two components, one asset_dir: the bridge (index.js) and the share button (share.js).
-      // share.ts imports nothing from the bridge, so no shared chunk is emitted.
-      entry: { index: "component/index.ts", share: "component/share.ts" },
-      formats: ["es"],
-      fileName: (_format, entryName) => `${entryName}.js`,
+// Two components, one asset_dir: the bridge (index.js) and the share button (share.js).
+// Each is built on its own (`--mode index`, `--mode share`) into ONE self-contained file:
+// built together, a module both import becomes a third chunk that the browser fetches only
+// after index.js, which delays the bridge (and a page's first write) by a round trip.
+// Streamlit resolves `js="index.js"` / `js="share.js"` inside the package's asset_dir.
+const ENTRIES = { index: "component/index.ts", share: "component/share.ts" } as const;
+
+export default defineConfig(({ mode }) => {
+  const name = mode === "share" ? "share" : "index";
+  return {
+    base: "./",
+    build: {
+      outDir: "streamlit_persist/frontend",
+      emptyOutDir: name === "index",
+      target: "es2020",
+      lib: {
+        entry: { [name]: ENTRIES[name] },
+        formats: ["es"],
+        fileName: (_format, entryName) => `${entryName}.js`,
+      },
     },
-  },
-  test: {
-    environment: "happy-dom",
-    include: ["component/**/*.test.ts"],
-  },
+    test: {
+      environment: "happy-dom",
+      include: ["component/**/*.test.ts"],
+    },
+  };
 });

@@ -25,8 +25,10 @@ from tests.support.streamlit_server import REPO_ROOT, StreamlitServer
 
 pytestmark = pytest.mark.e2e
 
+# One self-contained file per component: a shared chunk would load after index.js (vite.config.ts).
+FRONTEND_FILES: Final = ("streamlit_persist/frontend/index.js", "streamlit_persist/frontend/share.js")
 REQUIRED_FILES: Final = (
-    "streamlit_persist/frontend/index.js",
+    *FRONTEND_FILES,
     "streamlit_persist/pyproject.toml",
     "streamlit_persist/py.typed",
 )
@@ -83,8 +85,9 @@ class TestWheel:
         names = set(zipfile.ZipFile(wheel).namelist())
         missing = [name for name in REQUIRED_FILES if name not in names]
         assert not missing, f"{wheel.name} lacks {missing}"
-        js = zipfile.ZipFile(wheel).read("streamlit_persist/frontend/index.js")
-        assert js == (REPO_ROOT / "streamlit_persist/frontend/index.js").read_bytes()
+        assert sorted(n for n in names if n.startswith("streamlit_persist/frontend/")) == sorted(FRONTEND_FILES)
+        for name in FRONTEND_FILES:
+            assert zipfile.ZipFile(wheel).read(name) == (REPO_ROOT / name).read_bytes()
 
     def test_package_imports_from_the_wheel_only(self, venv_python: Path, tmp_path: Path) -> None:
         out = _run(
