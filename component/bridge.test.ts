@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { handle, type SessionRecord } from "./bridge";
 import type { PersistData } from "./protocol";
-import { parseData } from "./protocol";
+import { decodePayload, parseData } from "./protocol";
 import { cookieValue, markerValue, storageHash } from "./cookie";
 import { TabSync } from "./sync";
 
@@ -238,6 +238,24 @@ describe("TabSync", () => {
     window.dispatchEvent(new StorageEvent("storage", { key: "sp:app:a", storageArea: storage as unknown as Storage }));
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(sent).toHaveLength(2);
+  });
+});
+
+describe("decodePayload", () => {
+  const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+  it("reads the JSON bytes Python sends", () => {
+    expect(decodePayload(bytes('{"v":1,"writes":{"a":"t\u00e9"}}'))).toEqual({ v: 1, writes: { a: "t\u00e9" } });
+  });
+
+  it.each([
+    ["an object", { v: 1 }],
+    ["a string", '{"v":1}'],
+    ["null", null],
+    ["truncated JSON", bytes('{"v":1')],
+    ["invalid UTF-8", new Uint8Array([0x7b, 0xff, 0x7d])],
+  ])("gives undefined for %s", (_name, raw) => {
+    expect(decodePayload(raw)).toBeUndefined();
   });
 });
 

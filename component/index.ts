@@ -6,7 +6,7 @@
  */
 import type { FrontendRenderer } from "@streamlit/component-v2-lib";
 import { handle, type SessionRecord } from "./bridge";
-import { MESSAGE_EVENT, parseData, type PersistMessage } from "./protocol";
+import { decodePayload, MESSAGE_EVENT, parseData, type PersistMessage } from "./protocol";
 import { openStorage } from "./store";
 import { TabSync } from "./sync";
 
@@ -19,7 +19,7 @@ const tabSync = new TabSync(window, () => openStorage("local"));
 const render: FrontendRenderer<State, unknown> = ({ data, parentElement, setTriggerValue }) => {
   try {
     if (data === null || data === undefined) return undefined; // a preload: nothing to do yet
-    const parsed = parseData(data);
+    const parsed = parseData(decodePayload(data));
     if (parsed === null) {
       console.warn("[streamlit-persist] Ignoring data of an unknown shape", data);
       return;

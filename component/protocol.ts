@@ -61,6 +61,21 @@ export interface PersistMessage {
 export const PROTOCOL_VERSION = 1;
 export const MESSAGE_EVENT = "message";
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Component data arrives as JSON bytes (`encode` in bridge.py), which Streamlit forwards
+ * untouched; undefined when it is anything else or not JSON.
+ */
+export function decodePayload(raw: unknown): unknown {
+  if (!ArrayBuffer.isView(raw)) return undefined;
+  try {
+    return JSON.parse(utf8.decode(raw));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Validate untrusted data; null when it is not a message this module understands. */
 export function parseData(raw: unknown): PersistData | null {
   if (typeof raw !== "object" || raw === null) return null;

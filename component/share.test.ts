@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CONFIRM_MS, copyText, parseShareData, renderShare } from "./share";
 
+/** What Python sends: JSON bytes. */
+const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+
 const URL_A = "http://localhost:8501/?state=p.abc";
 
 function flush(): Promise<void> {
@@ -32,7 +35,7 @@ describe("share button", () => {
   it("copies the URL with the Clipboard API and confirms briefly", async () => {
     const writeText = vi.fn(() => Promise.resolve());
     vi.stubGlobal("navigator", { clipboard: { writeText } });
-    renderShare(host, { url: URL_A, label: "Copy link", copied: "Link copied" });
+    renderShare(host, json({ url: URL_A, label: "Copy link", copied: "Link copied" }));
     const button = host.querySelector("button")!;
     expect(button.textContent).toBe("Copy link");
     button.click();
@@ -46,8 +49,8 @@ describe("share button", () => {
   it("is idempotent: a second render updates the URL without a second button", async () => {
     const writeText = vi.fn(() => Promise.resolve());
     vi.stubGlobal("navigator", { clipboard: { writeText } });
-    renderShare(host, { url: URL_A, label: "Copy" });
-    renderShare(host, { url: URL_A + "x", label: "Copy again" });
+    renderShare(host, json({ url: URL_A, label: "Copy" }));
+    renderShare(host, json({ url: URL_A + "x", label: "Copy again" }));
     expect(host.querySelectorAll("button")).toHaveLength(1);
     host.querySelector("button")!.click();
     await flush();
@@ -59,7 +62,7 @@ describe("share button", () => {
     vi.stubGlobal("navigator", {});
     const exec = vi.fn(() => true);
     (document as unknown as { execCommand: unknown }).execCommand = exec;
-    renderShare(host, { url: URL_A, label: "Copy" });
+    renderShare(host, json({ url: URL_A, label: "Copy" }));
     host.querySelector("button")!.click();
     await flush();
     expect(exec).toHaveBeenCalledWith("copy");
@@ -73,14 +76,14 @@ describe("share button", () => {
       throw new Error("no");
     };
     expect(await copyText(URL_A, navigator, document)).toBe(false);
-    renderShare(host, { url: URL_A, label: "Copy", failed: "Could not copy" });
+    renderShare(host, json({ url: URL_A, label: "Copy", failed: "Could not copy" }));
     host.querySelector("button")!.click();
     await flush();
     expect(host.querySelector("[role=status]")!.textContent).toBe("Could not copy");
   });
 
   it("disables the button when there is no URL", () => {
-    renderShare(host, { url: null, label: "Copy", error: "too long" });
+    renderShare(host, json({ url: null, label: "Copy", error: "too long" }));
     const button = host.querySelector("button")!;
     expect(button.disabled).toBe(true);
     expect(button.title).toBe("too long");
@@ -89,6 +92,8 @@ describe("share button", () => {
   it("ignores data of an unknown shape", () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     expect(renderShare(host, 42)).toBeUndefined();
+    expect(renderShare(host, { url: URL_A, label: "Copy" })).toBeUndefined(); // an object, not bytes
+    expect(renderShare(host, json(42))).toBeUndefined();
     expect(host.querySelector("button")).toBeNull();
     warn.mockRestore();
   });

@@ -7,6 +7,7 @@
  * changes) and never throws.
  */
 import type { FrontendRenderer } from "@streamlit/component-v2-lib";
+import { decodePayload } from "./protocol";
 
 export interface ShareData {
   url: string | null;
@@ -133,7 +134,7 @@ function update(instance: Instance, data: ShareData): void {
 
 export function renderShare(parent: HTMLElement | ShadowRoot, raw: unknown): (() => void) | undefined {
   try {
-    const data = parseShareData(raw);
+    const data = parseShareData(decodePayload(raw));
     if (data === null) {
       console.warn("[streamlit-persist] Ignoring share data of an unknown shape", raw);
       return undefined;

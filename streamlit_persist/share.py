@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from streamlit_persist import _streamlit, codec, envelope, links
+from streamlit_persist import _streamlit, bridge, codec, envelope, links
 from streamlit_persist.exceptions import PersistError
 
 if TYPE_CHECKING:
@@ -274,4 +274,4 @@ def share_button(
         "failed": "Could not copy the link",
         "error": error,
     }
-    _mount_function()(key=f"sp-share-{ident}", data=data, height="content", width="content")
+    _mount_function()(key=f"sp-share-{ident}", data=bridge.encode(data), height="content", width="content")

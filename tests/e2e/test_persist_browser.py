@@ -165,6 +165,20 @@ class TestCounter:
         expect_no_streamlit_exception(page)
 
 
+class TestFootprint:
+    def test_mounting_imports_no_dataframe_libraries(self, streamlit_app: StreamlitAppFactory, page: Page) -> None:
+        """The bridge and the share button have been mounted (first page load) before the
+        reload's first run reports which of pandas, numpy and pyarrow the server has loaded."""
+        page.goto(streamlit_app("footprint_app.py").url)
+        expect(page.get_by_text("counter=1 hydrated=True")).to_be_visible()
+        expect(page.get_by_role("button", name="Copy link")).to_be_visible()
+        wait_for_stored(page, "sp:footprint_app:counter", "v !== null")
+        page.reload()
+        expect(page.get_by_text("counter=2 hydrated=True")).to_be_visible()
+        expect(page.get_by_text(re.compile(r"^heavy="))).to_have_text("heavy=none")
+        expect_no_streamlit_exception(page)
+
+
 # --- 3. corrupt entries -------------------------------------------------------------------------
 
 
