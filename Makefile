@@ -51,7 +51,11 @@ chromium: $(STAMPS)/python
 bench: setup build chromium
 	$(PY) -m pip install --quiet --group bench
 	$(PY) benchmarks/bench_restore.py
+	$(PY) benchmarks/bench_rerun.py --trials 60
+	$(PY) benchmarks/bench_scale.py
+	$(PY) benchmarks/bench_tabs.py
 	$(PY) benchmarks/bench_protection.py
+	$(PY) benchmarks/bench_link_length.py
 
 wheel: setup build
 	rm -rf dist && $(PY) -m build --wheel --outdir dist
