@@ -482,6 +482,8 @@ _PAD: Final = _limit - MAX_DEPTH if _limit is not None and _limit > MAX_DEPTH el
 
 
 def _canonical_plain(tree: Any, data: bytes) -> bool:
+    if data.count(b"[") + data.count(b"{") < MAX_DEPTH:  # too few brackets to nest too deep
+        return orjson.dumps(tree) == data
     if not _PAD:  # some orjson without a usable limit: walk the tree instead
         stack: list[tuple[Any, int]] = [(tree, 0)] if type(tree) in (list, dict) else []
         while stack:
