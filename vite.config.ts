@@ -1,15 +1,17 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from "vite";
 
-// Two components, one asset_dir: the bridge (index.js) and the share button (share.js).
-// Each is built on its own (`--mode index`, `--mode share`) into ONE self-contained file:
+// Three files in one asset_dir: the bridge (index.js) and the share button (share.js), both
+// Components v2 modules, and the bridge's early copy (early.js), a classic script that
+// Python inlines into a page load's first run (see component/early.ts).
+// Each is built on its own (`--mode index|share|early`) into ONE self-contained file:
 // built together, a module both import becomes a third chunk that the browser fetches only
 // after index.js, which delays the bridge (and a page's first write) by a round trip.
 // Streamlit resolves `js="index.js"` / `js="share.js"` inside the package's asset_dir.
-const ENTRIES = { index: "component/index.ts", share: "component/share.ts" } as const;
+const ENTRIES = { index: "component/index.ts", share: "component/share.ts", early: "component/early.ts" } as const;
 
 export default defineConfig(({ mode }) => {
-  const name = mode === "share" ? "share" : "index";
+  const name = mode === "share" || mode === "early" ? mode : "index";
   return {
     base: "./",
     build: {
@@ -18,7 +20,8 @@ export default defineConfig(({ mode }) => {
       target: "es2020",
       lib: {
         entry: { [name]: ENTRIES[name] },
-        formats: ["es"],
+        formats: [name === "early" ? "iife" : "es"],
+        name: "streamlitPersistEarly",
         fileName: (_format, entryName) => `${entryName}.js`,
       },
     },

@@ -2,9 +2,10 @@
  * What the browser does with one PersistData: check the boot cookie's claim, apply
  * writes in order, answer hydration requests once, keep the boot cookie in step, and
  * ask for a full resend when a message was missed. Pure apart from the Storage and
- * Document it is given, so vitest drives it directly.
+ * Document it is given, so vitest drives it directly. `leaving` (the early copy, early.ts)
+ * writes the boot cookie at once instead of deferring it.
  */
-import { storageHash, writeBootCookie } from "./cookie";
+import { storageHash, writeBootCookie, writeBootCookieNow } from "./cookie";
 import { applyWrites, readAll } from "./store";
 import type { Failure, PersistData, PersistMessage } from "./protocol";
 
@@ -25,6 +26,7 @@ export function handle(
   sessions: Map<string, SessionRecord>,
   doc: Document | null = null,
   later: Scheduler = (task) => task(),
+  leaving = false,
 ): PersistMessage | null {
   const id = `${data.storage}|${data.prefix}`;
   let record = sessions.get(id);
@@ -79,9 +81,15 @@ export function handle(
   }
 
   if (data.cookie !== null && doc !== null && (changed || !record.cookieSynced)) {
-    record.cookieSynced = true;
     const spec = data.cookie;
-    later(() => void writeBootCookie(doc, spec, readAll(storage, data.prefix)));
+    if (leaving) {
+      // The page may be gone before a deferred write: Python's value for it, now. The
+      // module still checks it against storage (cookieSynced stays false).
+      writeBootCookieNow(doc, spec);
+    } else {
+      record.cookieSynced = true;
+      later(() => void writeBootCookie(doc, spec, readAll(storage, data.prefix)));
+    }
   }
   return send ? message : null;
 }

@@ -9,14 +9,14 @@ const COMPRESSED = "z.";
 /** Deflate rarely shrinks tokens more than this: beyond it, do not even try. */
 const MAX_RATIO = 12;
 
-/** FNV-1a (32-bit) over UTF-16 code units of the sorted entries; "" when empty. */
+/** FNV-1a (32-bit) over UTF-16 code units of the sorted entries; "" when empty. (No "<": early.ts.) */
 export function storageHash(entries: Record<string, string>): string {
   const slots = Object.keys(entries).sort(compareCodeUnits);
   if (slots.length === 0) return "";
   let hash = 0x811c9dc5;
   for (const slot of slots) {
     const text = `${slot}\u0000${entries[slot] ?? ""}\u0001`;
-    for (let i = 0; i < text.length; i++) {
+    for (let i = 0; text.length > i; i++) {
       hash ^= text.charCodeAt(i);
       hash = Math.imul(hash, 0x01000193) >>> 0;
     }
@@ -24,9 +24,9 @@ export function storageHash(entries: Record<string, string>): string {
   return hash.toString(16).padStart(8, "0");
 }
 
-/** Python sorts str by code points; for the BMP that is code-unit order. */
+/** Python sorts str by code points; for the BMP that is code-unit order. (No "<": early.ts.) */
 function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return b > a ? -1 : a > b ? 1 : 0;
 }
 
 /** The "too large" marker: Python then asks storage (one extra script run). */
@@ -71,13 +71,28 @@ export async function writeBootCookie(
   const ticket = (latest.get(spec.name) ?? 0) + 1;
   latest.set(spec.name, ticket);
   try {
-    const secure = doc.location?.protocol === "https:" ? "; Secure" : "";
     const empty = Object.keys(entries).length === 0;
     const value = empty ? "" : await cookieValue(entries, spec.budget);
     if (latest.get(spec.name) !== ticket) return;
-    const lifetime = empty ? "Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT" : `Max-Age=${spec.maxAge}`;
-    doc.cookie = `${spec.name}=${value}; Path=/; ${lifetime}; SameSite=Lax${secure}`;
+    setCookie(doc, spec, value);
   } catch (error) {
     console.warn("[streamlit-persist] Unable to write the boot cookie:", error);
   }
+}
+
+/** Write a value Python computed (`spec.value`) at once: the page may be left any moment. */
+export function writeBootCookieNow(doc: Document, spec: CookieSpec): void {
+  if (spec.value === undefined) return;
+  try {
+    setCookie(doc, spec, spec.value);
+  } catch (error) {
+    console.warn("[streamlit-persist] Unable to write the boot cookie:", error);
+  }
+}
+
+/** An empty value deletes the cookie. */
+function setCookie(doc: Document, spec: CookieSpec, value: string): void {
+  const secure = doc.location?.protocol === "https:" ? "; Secure" : "";
+  const lifetime = value === "" ? "Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT" : `Max-Age=${spec.maxAge}`;
+  doc.cookie = `${spec.name}=${value}; Path=/; ${lifetime}; SameSite=Lax${secure}`;
 }

@@ -5,26 +5,28 @@
  * returns opaque tokens under its namespace prefix. Python owns every decision.
  */
 import type { FrontendRenderer } from "@streamlit/component-v2-lib";
-import { handle, type SessionRecord } from "./bridge";
+import { handle } from "./bridge";
+import { pageState, withWaiting } from "./page";
 import { decodePayload, MESSAGE_EVENT, parseData, type PersistMessage } from "./protocol";
 import { openStorage } from "./store";
 import { TabSync } from "./sync";
 
 type State = { [MESSAGE_EVENT]: PersistMessage };
 
-// Module-level: the renderer may be remounted (new parentElement) within one page.
-const sessions = new Map<string, SessionRecord>();
+// Page-level: the renderer may be remounted (new parentElement) within one page, and the
+// early copy (early.ts) may have applied a run already.
+const page = pageState(window);
 const tabSync = new TabSync(window, () => openStorage("local"));
 
 const render: FrontendRenderer<State, unknown> = ({ data, parentElement, setTriggerValue }) => {
   try {
-    if (data === null || data === undefined) return undefined; // a preload: nothing to do yet
     const parsed = parseData(decodePayload(data));
     if (parsed === null) {
       console.warn("[streamlit-persist] Ignoring data of an unknown shape", data);
       return;
     }
-    const message = handle(parsed, openStorage(parsed.storage), sessions, document, (task) => setTimeout(task, 0));
+    const handled = handle(parsed, openStorage(parsed.storage), page.sessions, document, (task) => setTimeout(task, 0));
+    const message = withWaiting(page, parsed.sid, handled);
     if (message !== null) setTriggerValue(MESSAGE_EVENT, message);
     if (parsed.sync && parsed.storage === "local") {
       // Owned by this mount: a remount elsewhere in the page takes over, and this

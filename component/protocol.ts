@@ -16,6 +16,8 @@ export interface CookieSpec {
   /** Characters of the cookie value at most; over it, a "too large" marker. */
   budget: number;
   maxAge: number;
+  /** The early copy only: the cookie value for the state after this run, computed by Python. */
+  value?: string;
 }
 
 /** Python -> browser, sent with every mount. */
@@ -125,6 +127,7 @@ function isCookieSpec(raw: unknown): raw is CookieSpec {
     typeof c["name"] === "string" &&
     /^sp_[0-9a-f]{8}$/.test(c["name"]) &&
     Number.isInteger(c["budget"]) &&
-    Number.isInteger(c["maxAge"])
+    Number.isInteger(c["maxAge"]) &&
+    (c["value"] === undefined || (typeof c["value"] === "string" && /^[A-Za-z0-9._-]*$/.test(c["value"])))
   );
 }

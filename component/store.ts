@@ -16,9 +16,10 @@ export function readAll(storage: Storage, prefix: string): Record<string, string
   return entries;
 }
 
+/** (No "<" in this file's code: early.ts.) */
 export function keysUnder(storage: Storage, prefix: string): string[] {
   const names: string[] = [];
-  for (let i = 0; i < storage.length; i++) {
+  for (let i = 0; storage.length > i; i++) {
     const name = storage.key(i);
     if (name !== null && name.startsWith(prefix)) names.push(name);
   }

@@ -26,6 +26,7 @@ import orjson
 MAX_COOKIE_BYTES: Final = 3800  # browsers cap one cookie (name + value) near 4096 bytes
 MAX_AGE_SECONDS: Final = 400 * 24 * 3600  # Chromium's ceiling for cookie lifetimes
 MAX_PAYLOAD_BYTES: Final = 64 * 1024  # a cookie inflating past this is not ours
+MAX_RATIO: Final = 12  # deflate rarely shrinks tokens more than this (as in cookie.ts)
 COMPRESSED: Final = "z."
 
 
@@ -93,7 +94,7 @@ def storage_hash(entries: dict[str, str]) -> str:
 
 
 def cookie_value(entries: dict[str, str], budget: int) -> str:
-    """A cookie value like the browser module's for these entries (for testing.MemoryBrowser)."""
+    """A cookie value like the browser module's for these entries (MemoryBrowser, early copy)."""
     payload = orjson.dumps({"h": storage_hash(entries), "e": entries})
     deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
     full = COMPRESSED + _b64encode(deflater.compress(payload) + deflater.flush())

@@ -8,7 +8,9 @@ throws; Python owns codecs, crypto and every decision. Types mirror
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, Final, Literal, NotRequired, TypedDict
 
 import orjson
@@ -32,6 +34,7 @@ class CookieSpec(TypedDict):
     name: str
     budget: int  # characters of the cookie value at most; over it, a "too large" marker
     maxAge: int
+    value: NotRequired[str]  # the early copy only: the value for the state after this run
 
 
 class PersistData(TypedDict):
@@ -93,15 +96,49 @@ def mount(key: str, data: PersistData, on_message: Callable[[], None]) -> None:
         _mount_function()(key=key, data=encode(data), on_message_change=on_message)
 
 
-def preload(key: str) -> None:
-    """Start loading the browser module at the top of a page load's first run.
+def load_early() -> None:
+    """Define the bridge's early copy at the top of a page load's first run.
 
-    On a return visit the bridge is first mounted when the run ends; its module then
-    loads while the page is already shown, and a reload in that window would lose that
-    run's writes. An empty instance mounted early has the module ready by then.
+    The component module starts loading only after the page's first render (Streamlit
+    loads its component runtime first): a reload in those tens of milliseconds would cut
+    off the run's writes. The early copy (``component/early.ts``, ~5 KB, once per page
+    load) is a plain script in ``st.html``; defined here, while the app still runs, it
+    applies the run as soon as :func:`apply_early` hands it the run's data.
     """
-    with st._event:
-        _mount_function()(key=f"{key}-preload", data=None)
+    _run_script(_early_script())
+
+
+def apply_early(data: PersistData) -> None:
+    """Apply ``data`` (the end of a page load's first run) through the early copy too."""
+    _run_script(early_call(data))
+
+
+def early_call(data: PersistData) -> str:
+    """The inline code that hands ``data`` to the early copy (a no-op if it is missing)."""
+    payload = orjson.dumps(data).decode("utf-8").replace("<", "\\u003c")  # no "</script>" inside
+    return f"window.streamlitPersistEarly&&streamlitPersistEarly.applyEarly({payload})"
+
+
+def _run_script(code: str) -> None:
+    with st._event:  # no layout space
+        st.html(f"<script>{code}</script>", unsafe_allow_javascript=True)
+
+
+@functools.cache
+def _early_script() -> str:
+    return inlinable((Path(__file__).parent / "frontend" / "early.js").read_text("utf-8"))
+
+
+def inlinable(code: str) -> str:
+    """Built JS as the body of an inline ``<script>``; RuntimeError if it cannot be.
+
+    Control characters are escaped (HTML parsing alters some); minified code holds them
+    only inside string literals, where ``\\xNN`` means the same. A "<" before a letter,
+    "/" or "!" cannot be allowed: Streamlit's DOMPurify drops such a script.
+    """
+    if re.search(r"<[\w/!]", code):
+        raise RuntimeError("frontend/early.js cannot be inlined: it contains '<' before a letter, '/' or '!'")
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", lambda m: f"\\x{ord(m.group()):02x}", code.strip())
 
 
 def received_message(key: str) -> object:

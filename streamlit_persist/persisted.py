@@ -110,6 +110,7 @@ class Persisted:
         self._boot_hash = ""
         self._boot_sent = False
         self._inbox: list[PersistMessage] = []
+        self._early = False  # the next flush is a page load's first: apply it inline as well
         self._stored_chars = 0  # sum of stored_sizes, recomputed at each flush
         self._user_cache: tuple[object, str | None] | None = None
         self._run_marker: object = None
@@ -404,7 +405,36 @@ class Persisted:
             writes = {slot: stored.token for slot, stored in self._stored.items()}
         if writes or full:
             self._rev += 1
-        self._send(self._data(hydrate=None, writes=writes, full=full))
+        data = self._data(hydrate=None, writes=writes, full=full)
+        if self._early:
+            self._early = False
+            bridge.apply_early(self._with_cookie_value(data))
+        self._send(data)
+
+    @staticmethod
+    def _load_early() -> bool:
+        try:
+            bridge.load_early()
+        except (OSError, RuntimeError):  # a broken install: the module still applies every run
+            _LOGGER.warning("streamlit-persist: the early write path is unavailable", exc_info=True)
+            return False
+        return True
+
+    def _with_cookie_value(self, data: PersistData) -> PersistData:
+        """``data`` with the boot cookie's value for the state after it, for the early copy.
+
+        A page closed right after its first run keeps a cookie in step with storage: the
+        module's own (compressed, asynchronous) cookie write may never happen. Skipped when
+        the state is far over the budget; if storage differs, the next visit notices.
+        """
+        spec = data["cookie"]
+        if spec is None:
+            return data
+        entries = {slot: stored.token for slot, stored in self._stored.items()}
+        if sum(len(slot) + len(token) for slot, token in entries.items()) > spec["budget"] * boot.MAX_RATIO:
+            return data
+        value = boot.cookie_value(entries, spec["budget"]) if entries else ""  # "": delete it, as the module does
+        return {**data, "cookie": {**spec, "value": value}}
 
     def _collect_writes(self) -> dict[str, str | None]:
         writes: dict[str, str | None] = dict(self._pending)
@@ -719,7 +749,7 @@ def persist(
         if persisted._requests == 0:  # the session's first run: a share link beats stored values
             persisted._apply_share_link()
             if persisted._boot_from_cookie() and _transport_override is None:
-                bridge.preload(key)
+                persisted._early = persisted._load_early()
         if not persisted.hydrated:
             persisted._request_hydration()  # a transport that answers at once hydrates right here
         if not persisted.hydrated:

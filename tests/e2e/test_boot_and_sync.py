@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from streamlit_persist import boot, codec, envelope
-from tests.support.fixtures import NewContext, StreamlitAppFactory
+from tests.support.fixtures import ConsoleErrors, NewContext, StreamlitAppFactory
 from tests.support.pages import element_by_key, expect_no_streamlit_exception, read_runs, wait_for_app
 from tests.support.streamlit_server import StreamlitServer
 
@@ -299,6 +299,36 @@ class TestBootCookie:
         page.reload()  # the refreshed cookie now restores the edited value on run 1
         expect_line(page, f"name={edited}")
         assert settled_runs(page) == 1
+        expect_no_streamlit_exception(page)
+
+    def test_page_load_writes_land_without_the_component_module(
+        self,
+        streamlit_app: StreamlitAppFactory,
+        page: Page,
+        context: BrowserContext,
+        console_errors: ConsoleErrors,
+    ) -> None:
+        """A page load's first run is also applied by the inline early copy: with the component
+        module never loading, the counter's write and the boot cookie still land, and each
+        reload restores on run 1. (Without it, a reload right after the first paint lost them.)"""
+        server = streamlit_app("counter_app.py")
+        console_errors.allow(r"streamlit-persist\.bridge/index\.js")  # blocked on purpose
+        page.route("**/streamlit-persist.bridge/index.js", lambda route: route.abort())
+        page.goto(server.url)
+        for counter in (1, 2, 3):
+            expect_line(page, f"counter={counter} hydrated=True")
+            assert settled_runs(page) == 1
+
+            def landed(expected: int = counter) -> bool:
+                cookie = boot_cookie(context, server, "counter_app")
+                return (
+                    {k: plain_value(v) for k, v in stored(page, "counter_app").items()} == {"counter": expected}
+                    and cookie is not None
+                    and {k: plain_value(v) for k, v in cookie["e"].items()} == {"counter": expected}
+                )
+
+            wait_until(page, landed, f"counter={counter} in storage and in the boot cookie")
+            page.reload()
         expect_no_streamlit_exception(page)
 
     def test_clear_removes_cookie_and_storage(

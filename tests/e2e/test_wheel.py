@@ -26,7 +26,11 @@ from tests.support.streamlit_server import REPO_ROOT, StreamlitServer
 pytestmark = pytest.mark.e2e
 
 # One self-contained file per component: a shared chunk would load after index.js (vite.config.ts).
-FRONTEND_FILES: Final = ("streamlit_persist/frontend/index.js", "streamlit_persist/frontend/share.js")
+FRONTEND_FILES: Final = (
+    "streamlit_persist/frontend/early.js",
+    "streamlit_persist/frontend/index.js",
+    "streamlit_persist/frontend/share.js",
+)
 REQUIRED_FILES: Final = (
     *FRONTEND_FILES,
     "streamlit_persist/pyproject.toml",

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import streamlit_persist as sp
-from streamlit_persist import boot, envelope, persisted
+from streamlit_persist import boot, envelope, options, persisted
 from streamlit_persist.bridge import PersistData
 from streamlit_persist.testing import MemoryBrowser
 
@@ -462,3 +462,36 @@ class TestTabSync:
         """sessionStorage is per tab: asking to sync it is a usage error."""
         at = app('sp.persist(["a"], storage="session", sync_tabs=True)').run()
         assert "sync_tabs=True needs storage" in at.exception[0].message
+
+
+class TestEarlyCookieValue:
+    """The early copy writes the boot cookie Python computed for the state after the run."""
+
+    @staticmethod
+    def _persisted(budget: int, tokens: dict[str, str]) -> persisted.Persisted:
+        _, _, settings = options.build(
+            storage="local", namespace="ns", max_value_bytes=1_000_000, max_total_bytes=4_000_000,
+            secret=None, protect=None, ttl=None, version=1, migrate=None, boot_cookie_bytes=budget,
+            sync_tabs=False, share=None, share_param="state",
+        )  # fmt: skip
+        p = persisted.Persisted("k", "local", "ns", settings)
+        for slot, token in tokens.items():
+            p._stored[slot] = persisted._Stored("j", b"0", token)
+        return p
+
+    def test_the_value_reads_back_as_the_stored_tokens(self) -> None:
+        tokens = {"a": 'sp1.p.-.1.[1,null,"j",1]', "b": 'sp1.p.-.1.[1,null,"j","x"]'}
+        p = self._persisted(2048, tokens)
+        data = p._with_cookie_value(p._data(hydrate=None, writes={}))
+        assert data["cookie"] is not None
+        snapshot = boot.read(data["cookie"].get("value"))
+        assert snapshot == boot.Snapshot(boot.storage_hash(tokens), tokens)
+        assert "value" not in (p._data(hydrate=None, writes={})["cookie"] or {})  # the module's data: none
+
+    def test_nothing_stored_deletes_the_cookie_and_a_large_state_leaves_it_to_the_module(self) -> None:
+        empty = self._persisted(2048, {})
+        spec = empty._with_cookie_value(empty._data(hydrate=None, writes={}))["cookie"]
+        assert spec is not None
+        assert spec.get("value") == ""
+        large = self._persisted(100, {f"k{i}": "x" * 200 for i in range(10)})
+        assert "value" not in (large._with_cookie_value(large._data(hydrate=None, writes={}))["cookie"] or {})
