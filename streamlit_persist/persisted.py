@@ -408,7 +408,8 @@ class Persisted:
         data = self._data(hydrate=None, writes=writes, full=full)
         if self._early:
             self._early = False
-            bridge.apply_early(self._with_cookie_value(data))
+            if writes or full:  # only writes can be cut off; a check alone can wait for the module
+                bridge.apply_early(self._with_cookie_value(data))
         self._send(data)
 
     @staticmethod
