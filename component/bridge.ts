@@ -15,6 +15,8 @@ export interface SessionRecord {
   appliedRev: number;
   answered: Set<string>;
   cookieSynced: boolean;
+  /** This page load's first run changed a stored value (Python said so): the cookie says so too. */
+  firstRunWrote: boolean;
 }
 
 /** Runs deferred work; the page passes `setTimeout`, so cookie upkeep never delays a message. */
@@ -32,7 +34,7 @@ export function handle(
   let record = sessions.get(id);
   if (record === undefined || record.sid !== data.sid) {
     // A new Python session (reload, reconnect): it has seen nothing of this page yet.
-    record = { sid: data.sid, appliedRev: 0, answered: new Set(), cookieSynced: false };
+    record = { sid: data.sid, appliedRev: 0, answered: new Set(), cookieSynced: false, firstRunWrote: false };
     sessions.set(id, record);
   }
   const message: PersistMessage = { sid: data.sid };
@@ -63,6 +65,7 @@ export function handle(
     const missed = data.rev > record.appliedRev + 1 && !data.full && record.appliedRev > 0;
     const failures: Failure[] = applyWrites(storage, data.prefix, data.writes, data.full);
     record.appliedRev = data.rev;
+    if (leaving && data.cookie?.wrote === true) record.firstRunWrote = true;
     changed = true;
     if (failures.length > 0) {
       message.failures = failures;
@@ -88,7 +91,8 @@ export function handle(
       writeBootCookieNow(doc, spec);
     } else {
       record.cookieSynced = true;
-      later(() => void writeBootCookie(doc, spec, readAll(storage, data.prefix)));
+      const wrote = record.firstRunWrote;
+      later(() => void writeBootCookie(doc, spec, readAll(storage, data.prefix), wrote));
     }
   }
   return send ? message : null;

@@ -35,9 +35,13 @@ export function markerValue(hash: string): string {
 }
 
 /** `z.` + base64url(deflate-raw(JSON)), or the marker when over `budget` characters. */
-export async function cookieValue(entries: Record<string, string>, budget: number): Promise<string> {
+export async function cookieValue(
+  entries: Record<string, string>,
+  budget: number,
+  firstRunWrote = false,
+): Promise<string> {
   const hash = storageHash(entries);
-  const json = JSON.stringify({ h: hash, e: entries });
+  const json = JSON.stringify(firstRunWrote ? { h: hash, e: entries, w: true } : { h: hash, e: entries });
   if (json.length > budget * MAX_RATIO) return markerValue(hash);
   const bytes = new TextEncoder().encode(json);
   const packed = await deflateRaw(bytes);
@@ -67,12 +71,13 @@ export async function writeBootCookie(
   doc: Document,
   spec: CookieSpec,
   entries: Record<string, string>,
+  firstRunWrote = false,
 ): Promise<void> {
   const ticket = (latest.get(spec.name) ?? 0) + 1;
   latest.set(spec.name, ticket);
   try {
     const empty = Object.keys(entries).length === 0;
-    const value = empty ? "" : await cookieValue(entries, spec.budget);
+    const value = empty ? "" : await cookieValue(entries, spec.budget, firstRunWrote);
     if (latest.get(spec.name) !== ticket) return;
     setCookie(doc, spec, value);
   } catch (error) {

@@ -49,12 +49,27 @@ describe("applyEarly (the inline copy of a page load's first run)", () => {
 
   it("leaves the run applied for the module, which owes only the cookie upkeep", () => {
     applyEarly(data());
+    expect(pageState(window).sessions.get(`local|${PREFIX}`)?.firstRunWrote).toBe(false); // Python did not say so
     localStorage.setItem(`${PREFIX}a`, "changed by another tab since");
     const later: Array<() => void> = [];
     const message = handle(data(), localStorage, pageState(window).sessions, document, (task) => later.push(task));
     expect(message).toBeNull();
     expect(localStorage.getItem(`${PREFIX}a`)).toBe("changed by another tab since"); // not written twice
     expect(later).toHaveLength(1); // the compressed cookie, still owed
+  });
+
+  it("keeps Python's 'first run changed a stored value' in the module's later cookies", async () => {
+    applyEarly(data({ cookie: { name: COOKIE, budget: 2048, maxAge: 3600, value: "v", wrote: true } }));
+    expect(pageState(window).sessions.get(`local|${PREFIX}`)?.firstRunWrote).toBe(true);
+    const later: Array<() => void> = [];
+    handle(data(), localStorage, pageState(window).sessions, document, (task) => later.push(task));
+    later.forEach((task) => task());
+    await vi.waitFor(() => expect(cookie(COOKIE)).toMatch(/^z\./));
+    const packed = Uint8Array.from(atob((cookie(COOKIE) ?? "").slice(2).replace(/-/g, "+").replace(/_/g, "/")), (c) =>
+      c.charCodeAt(0),
+    );
+    const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    expect(JSON.parse(await new Response(stream).text())).toEqual({ h: storageHash({ a: "t1" }), e: { a: "t1" }, w: true });
   });
 
   it("checks the boot cookie's claim before writing and leaves the answer for the module", () => {

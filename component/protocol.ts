@@ -18,6 +18,8 @@ export interface CookieSpec {
   maxAge: number;
   /** The early copy only: the cookie value for the state after this run, computed by Python. */
   value?: string;
+  /** The early copy only: this first run changed a stored value (later cookies keep saying so). */
+  wrote?: boolean;
 }
 
 /** Python -> browser, sent with every mount. */
@@ -128,6 +130,7 @@ function isCookieSpec(raw: unknown): raw is CookieSpec {
     /^sp_[0-9a-f]{8}$/.test(c["name"]) &&
     Number.isInteger(c["budget"]) &&
     Number.isInteger(c["maxAge"]) &&
-    (c["value"] === undefined || (typeof c["value"] === "string" && /^[A-Za-z0-9._-]*$/.test(c["value"])))
+    (c["value"] === undefined || (typeof c["value"] === "string" && /^[A-Za-z0-9._-]*$/.test(c["value"]))) &&
+    (c["wrote"] === undefined || typeof c["wrote"] === "boolean")
   );
 }

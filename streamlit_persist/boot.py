@@ -6,9 +6,11 @@ from it costs no extra script run. The browser module keeps it in step with stor
 (``component/cookie.ts``); the cookie holds the same tokens as storage (encrypted when
 a secret is set), so it is exactly as trusted as storage: not at all.
 
-Payload: JSON ``{"h": <storage hash>, "e": {slot: token} | null}``; ``e`` is null when
-the entries exceed the byte budget. ``h`` lets the browser notice that storage changed
-behind the cookie's back (DevTools, another app version) and send storage. Value:
+Payload: JSON ``{"h": <storage hash>, "e": {slot: token} | null}``, plus ``"w": true``
+when that page load's first run changed a value it had restored (the next load then defines
+the early copy up front, see ``bridge.load_early``); ``e`` is null when the entries exceed the byte
+budget. ``h`` lets the browser notice that storage changed behind the cookie's back
+(DevTools, another app version) and send storage. Value:
 ``"z." + base64url(deflate-raw(payload))``, or ``base64url(payload)`` (the "too large"
 marker, and browsers without CompressionStream).
 """
@@ -36,6 +38,7 @@ class Snapshot:
 
     storage_hash: str
     entries: dict[str, str] | None
+    first_run_wrote: bool = False
 
 
 EMPTY: Final = Snapshot("", {})
@@ -67,14 +70,17 @@ def read(raw: object) -> Snapshot | None:
         parsed = orjson.loads(data)
     except (binascii.Error, ValueError, UnicodeError, zlib.error):
         return None
-    if not isinstance(parsed, dict) or set(parsed) != {"h", "e"} or not isinstance(parsed["h"], str):
+    if not isinstance(parsed, dict) or set(parsed) - {"w"} != {"h", "e"} or not isinstance(parsed["h"], str):
+        return None
+    wrote = parsed.get("w", False)
+    if wrote is not True and wrote is not False:
         return None
     entries = parsed["e"]
     if entries is None:
-        return Snapshot(parsed["h"], None)
+        return Snapshot(parsed["h"], None, wrote)
     if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):
         return None
-    return Snapshot(parsed["h"], entries)
+    return Snapshot(parsed["h"], entries, wrote)
 
 
 def storage_hash(entries: dict[str, str]) -> str:
@@ -93,9 +99,12 @@ def storage_hash(entries: dict[str, str]) -> str:
     return f"{digest:08x}"
 
 
-def cookie_value(entries: dict[str, str], budget: int) -> str:
+def cookie_value(entries: dict[str, str], budget: int, *, first_run_wrote: bool = False) -> str:
     """A cookie value like the browser module's for these entries (MemoryBrowser, early copy)."""
-    payload = orjson.dumps({"h": storage_hash(entries), "e": entries})
+    fields: dict[str, object] = {"h": storage_hash(entries), "e": entries}
+    if first_run_wrote:
+        fields["w"] = True
+    payload = orjson.dumps(fields)
     deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
     full = COMPRESSED + _b64encode(deflater.compress(payload) + deflater.flush())
     return full if len(full) <= budget else _b64encode(orjson.dumps({"h": storage_hash(entries), "e": None}))

@@ -35,6 +35,7 @@ class CookieSpec(TypedDict):
     budget: int  # characters of the cookie value at most; over it, a "too large" marker
     maxAge: int
     value: NotRequired[str]  # the early copy only: the value for the state after this run
+    wrote: NotRequired[bool]  # the early copy only: this first run changed a stored value
 
 
 class PersistData(TypedDict):
@@ -97,20 +98,23 @@ def mount(key: str, data: PersistData, on_message: Callable[[], None]) -> None:
 
 
 def load_early() -> None:
-    """Define the bridge's early copy at the top of a page load's first run.
+    """Define the bridge's early copy ahead of :func:`apply_early` (top of a first run).
 
-    The component module starts loading only after the page's first render (Streamlit
-    loads its component runtime first): a reload in those tens of milliseconds would cut
-    off the run's writes. The early copy (``component/early.ts``, ~5 KB, once per page
-    load) is a plain script in ``st.html``; defined here, while the app still runs, it
-    applies the run as soon as :func:`apply_early` hands it the run's data.
+    Defined while the app still runs, the copy (and Streamlit's ``st.html`` code, which a
+    first visit has not cached yet) is ready by the time the run's data comes.
     """
     _run_script(_early_script())
 
 
-def apply_early(data: PersistData) -> None:
-    """Apply ``data`` (the end of a page load's first run) through the early copy too."""
-    _run_script(early_call(data))
+def apply_early(data: PersistData, *, with_code: bool) -> None:
+    """Apply ``data`` (the end of a page load's first run) from an inline script too.
+
+    The component module starts loading only after the page's first render (Streamlit
+    loads its component runtime first): a reload in those tens of milliseconds would cut
+    off the run's writes. The early copy (``component/early.ts``, ~5 KB, at most once per
+    page load) is a plain script in ``st.html`` that applies them as the page renders.
+    """
+    _run_script((_early_script() + ";" if with_code else "") + early_call(data))
 
 
 def early_call(data: PersistData) -> str:

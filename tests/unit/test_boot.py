@@ -46,6 +46,14 @@ class TestRoundTrip:
         marker = boot.cookie_value(entries, 20)
         assert boot.read(marker) == boot.Snapshot(boot.storage_hash(entries), None)
 
+    def test_first_run_wrote_flag_round_trips(self) -> None:
+        """``"w": true``: the page load that wrote the cookie wrote in its first run."""
+        entries = {"a": "x"}
+        flagged = boot.read(boot.cookie_value(entries, 2048, first_run_wrote=True))
+        assert flagged == boot.Snapshot(boot.storage_hash(entries), entries, first_run_wrote=True)
+        assert boot.read(b64(b'{"h":"x","e":{},"w":false}')) == boot.Snapshot("x", {}, first_run_wrote=False)
+        assert boot.read(boot.cookie_value(entries, 2048)) == boot.Snapshot(boot.storage_hash(entries), entries)
+
     def test_no_cookie_means_nothing_stored(self) -> None:
         """The browser deletes the cookie when storage is empty."""
         assert boot.read(None) == boot.EMPTY
@@ -62,6 +70,9 @@ class TestHostile:
             b64(b'{"h":"x","e":[]}'),
             b64(b'{"h":"x","e":{"a":1}}'),
             b64(b'{"h":"x","e":null,"extra":1}'),
+            b64(b'{"h":"x","e":null,"w":1}'),
+            b64(b'{"h":"x","e":{},"w":"yes"}'),
+            b64(b'{"h":"x","w":true}'),
             b64(b'{"h":"x","h":"y","e":null}')[:-1] + "!",
             "z." + b64(b"not deflate"),
             "z." + b64(deflate(b'{"h":"x","e":null}'))[:-2],  # truncated stream

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import streamlit_persist as sp
-from streamlit_persist import boot, envelope, options, persisted
+from streamlit_persist import boot, bridge, envelope, options, persisted
 from streamlit_persist.bridge import PersistData
 from streamlit_persist.testing import MemoryBrowser
 
@@ -482,10 +482,23 @@ class TestEarlyCookieValue:
     def test_the_value_reads_back_as_the_stored_tokens(self) -> None:
         tokens = {"a": 'sp1.p.-.1.[1,null,"j",1]', "b": 'sp1.p.-.1.[1,null,"j","x"]'}
         p = self._persisted(2048, tokens)
-        data = p._with_cookie_value(p._data(hydrate=None, writes={}))
+        data = p._with_cookie_value(p._data(hydrate=None, writes={"b": tokens["b"]}))
         assert data["cookie"] is not None
         snapshot = boot.read(data["cookie"].get("value"))
-        assert snapshot == boot.Snapshot(boot.storage_hash(tokens), tokens)
+        assert snapshot == boot.Snapshot(boot.storage_hash(tokens), tokens, first_run_wrote=False)
+        assert data["cookie"].get("wrote") is False
+
+    def test_changing_a_value_restored_from_the_cookie_flags_the_cookie(self) -> None:
+        """A first run that changed a restored value (the counter) makes the next load expect one."""
+        tokens = {"a": 'sp1.p.-.1.[1,null,"j",2]', "b": 'sp1.p.-.1.[1,null,"j","x"]'}
+        p = self._persisted(2048, tokens)
+        p._boot_slots = frozenset({"a"})
+        data = p._with_cookie_value(p._data(hydrate=None, writes={"a": tokens["a"]}))
+        assert data["cookie"] is not None
+        assert data["cookie"].get("wrote") is True
+        snapshot = boot.read(data["cookie"].get("value"))
+        assert snapshot is not None
+        assert snapshot.first_run_wrote
         assert "value" not in (p._data(hydrate=None, writes={})["cookie"] or {})  # the module's data: none
 
     def test_nothing_stored_deletes_the_cookie_and_a_large_state_leaves_it_to_the_module(self) -> None:
@@ -495,3 +508,27 @@ class TestEarlyCookieValue:
         assert spec.get("value") == ""
         large = self._persisted(100, {f"k{i}": "x" * 200 for i in range(10)})
         assert "value" not in (large._with_cookie_value(large._data(hydrate=None, writes={}))["cookie"] or {})
+
+    @pytest.mark.parametrize(
+        ("tokens", "previous_first_run_wrote", "code_up_front"),
+        [
+            ({}, False, True),  # nothing stored: a first visit, which may well write
+            ({"a": 'sp1.p.-.1.[1,null,"j",1]'}, True, True),  # the last page load wrote in run 1
+            ({"a": 'sp1.p.-.1.[1,null,"j",1]'}, False, False),  # a visit that only restores
+        ],
+    )
+    def test_the_early_code_goes_in_up_front_only_when_a_write_is_likely(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        tokens: dict[str, str],
+        previous_first_run_wrote: bool,
+        code_up_front: bool,
+    ) -> None:
+        loaded: list[bool] = []
+        monkeypatch.setattr(bridge, "load_early", lambda: loaded.append(True))
+        p = self._persisted(2048, tokens)
+        p._previous_first_run_wrote = previous_first_run_wrote
+        p._plan_early()
+        assert p._early
+        assert loaded == ([True] if code_up_front else [])
+        assert p._early_code is code_up_front
