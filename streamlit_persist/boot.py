@@ -101,13 +101,14 @@ def storage_hash(entries: dict[str, str]) -> str:
 
 def cookie_value(entries: dict[str, str], budget: int, *, first_run_wrote: bool = False) -> str:
     """A cookie value like the browser module's for these entries (MemoryBrowser, early copy)."""
-    fields: dict[str, object] = {"h": storage_hash(entries), "e": entries}
+    digest = storage_hash(entries)  # pure Python: once, not again for the marker
+    fields: dict[str, object] = {"h": digest, "e": entries}
     if first_run_wrote:
         fields["w"] = True
     payload = orjson.dumps(fields)
     deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
     full = COMPRESSED + _b64encode(deflater.compress(payload) + deflater.flush())
-    return full if len(full) <= budget else _b64encode(orjson.dumps({"h": storage_hash(entries), "e": None}))
+    return full if len(full) <= budget else _b64encode(orjson.dumps({"h": digest, "e": None}))
 
 
 def _b64encode(data: bytes) -> str:

@@ -112,7 +112,6 @@ class Persisted:
         self._inbox: list[PersistMessage] = []
         self._early = False  # the next flush is a page load's first: apply it inline as well
         self._early_code = False  # the early copy's code is in the page already
-        self._previous_first_run_wrote = False  # said the boot cookie
         self._boot_slots: frozenset[str] = frozenset()  # restored from the boot cookie
         self._stored_chars = 0  # sum of stored_sizes, recomputed at each flush
         self._user_cache: tuple[object, str | None] | None = None
@@ -287,25 +286,25 @@ class Persisted:
         self._unstored[slot] = None
         _drop_from_session(slot)
 
-    def _boot_from_cookie(self) -> bool:
+    def _boot_from_cookie(self) -> boot.Snapshot | None:
         """Hydrate on the session's first run from the boot cookie: no extra script run.
 
         No cookie at all means nothing is stored (the browser module writes one whenever
         storage holds something); the browser checks that claim and answers otherwise.
+        Returns the snapshot restored from, or None (then storage must be asked).
         """
         if self.storage != "local" or self._options.boot_cookie_bytes == 0:
-            return False
+            return None
         read_cookie = _cookies_override or _streamlit.cookie
         snapshot = boot.read(read_cookie(boot.cookie_name(self._storage_key(""))))
         if snapshot is None or snapshot.entries is None:
-            return False
+            return None
         self._requests += 1
         self._request_id = self._boot_request = f"{self._sid}-boot"
         self._boot_hash = snapshot.storage_hash
-        self._previous_first_run_wrote = snapshot.first_run_wrote
         self._boot_slots = frozenset(snapshot.entries)
         self._hydrate(snapshot.entries)
-        return True
+        return snapshot
 
     def _migrate(self, values: dict[str, Any], version: int) -> None:
         """Bring values of an older schema version up to date, all of them or none."""
@@ -418,7 +417,7 @@ class Persisted:
                 self._inline(lambda: bridge.apply_early(self._with_cookie_value(data), with_code=with_code))
         self._send(data)
 
-    def _plan_early(self) -> None:
+    def _plan_early(self, previous_first_run_wrote: bool) -> None:
         """On the boot-cookie path: apply this run's writes early (see ``bridge.apply_early``).
 
         The early copy's code goes in up front when a write is likely (a first visit, or the
@@ -427,7 +426,7 @@ class Persisted:
         (~40 ms of first render here).
         """
         self._early = True
-        if not self._stored or self._previous_first_run_wrote:
+        if not self._stored or previous_first_run_wrote:
             self._early_code = self._inline(bridge.load_early)
 
     @staticmethod
@@ -770,8 +769,9 @@ def persist(
     if not persisted.hydrated:
         if persisted._requests == 0:  # the session's first run: a share link beats stored values
             persisted._apply_share_link()
-            if persisted._boot_from_cookie() and _transport_override is None:
-                persisted._plan_early()
+            snapshot = persisted._boot_from_cookie()
+            if snapshot is not None and _transport_override is None:
+                persisted._plan_early(snapshot.first_run_wrote)
         if not persisted.hydrated:
             persisted._request_hydration()  # a transport that answers at once hydrates right here
         if not persisted.hydrated:

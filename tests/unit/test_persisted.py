@@ -527,8 +527,7 @@ class TestEarlyCookieValue:
         loaded: list[bool] = []
         monkeypatch.setattr(bridge, "load_early", lambda: loaded.append(True))
         p = self._persisted(2048, tokens)
-        p._previous_first_run_wrote = previous_first_run_wrote
-        p._plan_early()
+        p._plan_early(previous_first_run_wrote)
         assert p._early
         assert loaded == ([True] if code_up_front else [])
         assert p._early_code is code_up_front
