@@ -29,7 +29,7 @@ $(STAMPS)/python: pyproject.toml
 
 $(STAMPS)/node: package.json package-lock.json
 	@mkdir -p $(STAMPS)
-	npm install --no-audit --no-fund --silent  # npm ci trips over optional rollup binaries in some lock files
+	npm ci --no-audit --no-fund --silent
 	@touch $@
 
 build: streamlit_persist/frontend/index.js
