@@ -16,11 +16,11 @@ import secrets
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-from streamlit_persist import crypto, links
+from streamlit_persist import _crypto, _links
 
 BASE = "http://localhost:8501/"
-CTX = links.link_context("app", "page")
-KEYRING = crypto.Keyring(secrets.token_urlsafe(32))
+CTX = _links.link_context("app", "page")
+KEYRING = _crypto.Keyring(secrets.token_urlsafe(32))
 
 WORDS = [
     "the",
@@ -69,7 +69,7 @@ def json_url(state: dict[str, Any]) -> str:
 
 def link_url(state: dict[str, Any], mode: Literal["plain", "signed", "encrypted"]) -> str:
     protector = None if mode == "plain" else KEYRING.protector("link", mode)
-    return BASE + "?" + urlencode({"state": links.encode_link(state, CTX, protector=protector)})
+    return BASE + "?" + urlencode({"state": _links.encode_link(state, CTX, protector=protector)})
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
 """Throughput of the codec and of each token protection, for 1 KB and 1 MB values.
 
 Run ``python benchmarks/bench_protection.py``; prints a markdown table of MB/s (median of
-several repetitions, ``time.perf_counter``). "encode+seal" is ``codec.dumps`` + ``envelope.seal``;
-"open+decode" is ``envelope.open_token`` + ``Opened.value()`` (``codec.loads``). MB/s is computed
+several repetitions, ``time.perf_counter``). "encode+seal" is ``_codec.dumps`` + ``_envelope.seal``;
+"open+decode" is ``_envelope.open_token`` + ``Opened.value()`` (``_codec.loads``). MB/s is computed
 over the size of the value's JSON encoding (1 MB = 10**6 bytes).
 """
 
@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from streamlit_persist import codec, envelope
-from streamlit_persist.crypto import Keyring, generate_secret
-from streamlit_persist.envelope import Context, Protector
+from streamlit_persist import _codec, _envelope
+from streamlit_persist._crypto import Keyring, generate_secret
+from streamlit_persist._envelope import Context, Protector
 
 CTX = Context("store", "bench-app", "slot", "alice")
 
@@ -30,7 +30,7 @@ def make_values() -> dict[str, object]:
     kb_str = "x" * 1000
     mb_str = "".join(chr(0x61 + i % 26) for i in range(1_000_000))
     row = {"id": 0, "name": "item-00000", "price": 12.5, "tags": ["a", "b"], "ok": True}
-    one_row = len(codec.dumps(row)[1]) + 1
+    one_row = len(_codec.dumps(row)[1]) + 1
     rows = [dict(row, id=i, name=f"item-{i:05d}") for i in range(1_000_000 // one_row)]
     return {"1 KB str": kb_str, "1 MB str": mb_str, "1 MB list of dicts": rows}
 
@@ -52,25 +52,25 @@ def timed(fn: Callable[[], object], repeat: int, min_time: float = 0.05) -> floa
 
 
 def bench(value: object, protector: Protector | None, repeat: int) -> tuple[float, float, int, int]:
-    flag, data = codec.dumps(value)
-    token = envelope.seal(flag, data, CTX, protector=protector)
-    assert envelope.open_token(token, CTX, protector=protector).value() == value
+    flag, data = _codec.dumps(value)
+    token = _envelope.seal(flag, data, CTX, protector=protector)
+    assert _envelope.open_token(token, CTX, protector=protector).value() == value
 
     def encode_seal() -> object:
-        f, d = codec.dumps(value)
-        return envelope.seal(f, d, CTX, protector=protector)
+        f, d = _codec.dumps(value)
+        return _envelope.seal(f, d, CTX, protector=protector)
 
     def open_decode() -> object:
-        return envelope.open_token(token, CTX, protector=protector).value()
+        return _envelope.open_token(token, CTX, protector=protector).value()
 
     return timed(encode_seal, repeat), timed(open_decode, repeat), len(data), len(token)
 
 
 def bench_codec(value: object, repeat: int) -> tuple[float, float, int]:
-    flag, data = codec.dumps(value)
+    flag, data = _codec.dumps(value)
     return (
-        timed(lambda: codec.dumps(value), repeat),
-        timed(lambda: codec.loads(flag, data), repeat),
+        timed(lambda: _codec.dumps(value), repeat),
+        timed(lambda: _codec.loads(flag, data), repeat),
         len(data),
     )
 

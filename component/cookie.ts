@@ -1,7 +1,7 @@
 /**
  * The boot cookie: a small mirror of this namespace's stored entries, which Streamlit
  * hands to Python on the first script run of the next visit (no extra run). Mirrors
- * `streamlit_persist/boot.py`; `storageHash` must match `boot.storage_hash`.
+ * `streamlit_persist/_boot.py`; `storageHash` must match `_boot.storage_hash`.
  */
 import type { CookieSpec } from "./protocol";
 

@@ -1,6 +1,6 @@
 /**
  * Messages between Python and the browser module. Mirrors
- * `streamlit_persist/bridge.py`; change both together.
+ * `streamlit_persist/_protocol.py`; change both together.
  */
 
 export type StorageKind = "local" | "session";

@@ -4,10 +4,10 @@
 >>> p = sp.persist(["theme", "name", "filter_*"])
 """
 
-from streamlit_persist.codec import register_codec
-from streamlit_persist.crypto import Keyring, Passphrase, generate_secret, passphrase
+from streamlit_persist._codec import register_codec
+from streamlit_persist._crypto import Keyring, Passphrase, generate_secret, passphrase
+from streamlit_persist._persisted import Persisted, persist
 from streamlit_persist.exceptions import PersistError
-from streamlit_persist.persisted import Persisted, persist
 
 __all__ = [
     "Keyring",

@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Literal
 
-from streamlit_persist import boot, codec, crypto, envelope, persisted
-from streamlit_persist.bridge import Failure, PersistData, PersistMessage, StorageKind
+from streamlit_persist import _boot, _codec, _crypto, _envelope, _persisted
+from streamlit_persist._protocol import Failure, PersistData, PersistMessage, StorageKind
 
 __all__ = ["MemoryBrowser"]
 
@@ -45,13 +45,13 @@ class MemoryBrowser:
         self.cookie_budget = 2048
 
     def __enter__(self) -> MemoryBrowser:
-        persisted.set_transport(self._deliver, self.cookie)
+        _persisted.set_transport(self._deliver, self.cookie)
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        persisted.set_transport(None)
+        _persisted.set_transport(None)
 
     def store(
         self,
@@ -59,7 +59,7 @@ class MemoryBrowser:
         *,
         namespace: str,
         storage: StorageKind = "local",
-        secret: crypto.SecretInput | None = None,
+        secret: _crypto.SecretInput | None = None,
         protect: Literal["encrypt", "sign"] = "encrypt",
         version: int = 1,
         ttl_seconds: int | None = None,
@@ -68,11 +68,11 @@ class MemoryBrowser:
         """Store values the way ``persist()`` with the same arguments stores them."""
         protector = _protector(secret, protect)
         for slot, value in values.items():
-            flag, body = codec.dumps(value)
-            token = envelope.seal(
+            flag, body = _codec.dumps(value)
+            token = _envelope.seal(
                 flag,
                 body,
-                envelope.Context("store", namespace, slot),
+                _envelope.Context("store", namespace, slot),
                 version=version,
                 ttl_seconds=ttl_seconds,
                 protector=protector,
@@ -85,7 +85,7 @@ class MemoryBrowser:
         *,
         namespace: str,
         storage: StorageKind = "local",
-        secret: crypto.SecretInput | None = None,
+        secret: _crypto.SecretInput | None = None,
         protect: Literal["encrypt", "sign"] = "encrypt",
     ) -> dict[str, Any]:
         """Decode what the app stored; undecodable entries raise ``PersistError``."""
@@ -95,17 +95,17 @@ class MemoryBrowser:
         for name, token in self._items(storage).items():
             if name.startswith(prefix):
                 slot = name[len(prefix) :]
-                context = envelope.Context("store", namespace, slot)
-                result[slot] = envelope.open_token(token, context, protector=protector).value()
+                context = _envelope.Context("store", namespace, slot)
+                result[slot] = _envelope.open_token(token, context, protector=protector).value()
         return result
 
     def cookie(self, name: str) -> str | None:
         """The boot cookie the browser module would have written for this storage."""
         prefixes = {n[: n.index(":", 3) + 1] for n in self.local if n.startswith("sp:") and n.count(":") >= 2}
         for prefix in prefixes:
-            if boot.cookie_name(prefix) == name:
+            if _boot.cookie_name(prefix) == name:
                 entries = _under(self.local, prefix)
-                return boot.cookie_value(entries, self.cookie_budget)
+                return _boot.cookie_value(entries, self.cookie_budget)
         return None
 
     def _items(self, storage: StorageKind) -> dict[str, str]:
@@ -119,7 +119,7 @@ class MemoryBrowser:
         check = data["boot"]
         if check is not None:  # before any write, as component/bridge.ts does
             entries = _under(items, prefix)
-            if boot.storage_hash(entries) != check["h"]:
+            if _boot.storage_hash(entries) != check["h"]:
                 reply["hydrate"] = {"req": check["req"], "entries": entries}
         if data["full"]:
             for name in [n for n in items if n.startswith(prefix) and n[len(prefix) :] not in data["writes"]]:
@@ -145,10 +145,10 @@ class MemoryBrowser:
         return used + len(name) + len(token) <= self.quota
 
 
-def _protector(secret: crypto.SecretInput | None, protect: str) -> envelope.Protector | None:
+def _protector(secret: _crypto.SecretInput | None, protect: str) -> _envelope.Protector | None:
     if secret is None:
         return None
-    return crypto.Keyring(secret).protector("store", "signed" if protect == "sign" else "encrypted")
+    return _crypto.Keyring(secret).protector("store", "signed" if protect == "sign" else "encrypted")
 
 
 def _under(items: dict[str, str], prefix: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from typing import Any, Final
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from streamlit_persist import codec, envelope
+from streamlit_persist import _codec, _envelope
 from tests.support.pages import read_runs, wait_for_app
 
 HYDRATION_MS: Final = 20_000
@@ -37,7 +37,7 @@ def plain_value(token: str) -> Any:
 
 def plain_token(value: Any, namespace: str, slot: str) -> str:
     """A valid plain token, exactly as ``persist(namespace=...)`` stores ``value`` under ``slot``."""
-    return envelope.seal(*codec.dumps(value), envelope.Context("store", namespace, slot))
+    return _envelope.seal(*_codec.dumps(value), _envelope.Context("store", namespace, slot))
 
 
 def text_line(page: Page, text: str) -> Locator:

@@ -21,7 +21,7 @@ from typing import Any, Final
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from streamlit_persist import boot, codec, envelope
+from streamlit_persist import _boot, _codec, _envelope
 from tests.support.fixtures import ConsoleErrors, NewContext, StreamlitAppFactory
 from tests.support.pages import element_by_key, expect_no_streamlit_exception, read_runs, wait_for_app
 from tests.support.streamlit_server import StreamlitServer
@@ -123,7 +123,7 @@ def stored(page: Page, namespace: str) -> dict[str, str]:
 
 
 def cookie_name(namespace: str) -> str:
-    return boot.cookie_name(f"sp:{namespace}:")
+    return _boot.cookie_name(f"sp:{namespace}:")
 
 
 def raw_cookie(context: BrowserContext, server: StreamlitServer, namespace: str) -> str | None:
@@ -163,7 +163,7 @@ def wait_until(page: Page, predicate: Any, what: str, *, timeout_ms: int = LOAD_
 
 
 def plain_token(value: Any, namespace: str, slot: str) -> str:
-    return envelope.seal(*codec.dumps(value), envelope.Context("store", namespace, slot))
+    return _envelope.seal(*_codec.dumps(value), _envelope.Context("store", namespace, slot))
 
 
 def plain_value(token: str) -> Any:
@@ -176,7 +176,7 @@ def cookie_mirrors(context: BrowserContext, server: StreamlitServer, page: Page,
     """The boot cookie lists exactly what storage holds now."""
     cookie = boot_cookie(context, server, namespace)
     entries = stored(page, namespace)
-    return cookie is not None and cookie.get("e") == entries and cookie.get("h") == boot.storage_hash(entries)
+    return cookie is not None and cookie.get("e") == entries and cookie.get("h") == _boot.storage_hash(entries)
 
 
 def open_boot_app(page: Page, server: StreamlitServer) -> None:
@@ -258,7 +258,7 @@ class TestBootCookie:
             return (
                 len(entries) == 2
                 and plain_value(entries["name"]) == NAME
-                and cookie == {"h": boot.storage_hash(entries), "e": None}
+                and cookie == {"h": _boot.storage_hash(entries), "e": None}
             )
 
         wait_until(page, over_budget, "a hash-only boot cookie over the stored values")

@@ -14,7 +14,7 @@ from typing import Final
 import pytest
 from playwright.sync_api import BrowserContext, Page, WebSocket
 
-from streamlit_persist import crypto
+from streamlit_persist import _crypto
 from tests.e2e.browser_helpers import (
     expect_line,
     hydrated_with_runs,
@@ -35,8 +35,8 @@ PLAN: Final = "enterprise-plan-7f3a9c"  # the values the app's Seed button store
 NOTE: Final = "top-secret-note-4242"
 SECRET_A: Final = secrets.token_urlsafe(32)
 SECRET_B: Final = secrets.token_urlsafe(32)
-KID_A: Final = crypto.Keyring(SECRET_A).newest_kid
-KID_B: Final = crypto.Keyring(SECRET_B).newest_kid
+KID_A: Final = _crypto.Keyring(SECRET_A).newest_kid
+KID_B: Final = _crypto.Keyring(SECRET_B).newest_kid
 
 
 def sha(value: str) -> str:

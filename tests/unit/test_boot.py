@@ -8,7 +8,7 @@ import zlib
 import orjson
 import pytest
 
-from streamlit_persist import boot
+from streamlit_persist import _boot
 
 # Produced by component/cookie.ts in Node (CompressionStream "deflate-raw").
 BROWSER_COOKIE = "z.q1bKULJSSjZLTjUwMkpT0lFKVbKqVkpUslKqUKqtBQA"
@@ -26,37 +26,37 @@ def deflate(data: bytes) -> bytes:
 class TestVectors:
     def test_storage_hash_matches_the_browser(self) -> None:
         """Pinned in component/bridge.test.ts too: both sides must agree to the bit."""
-        assert boot.storage_hash({"name": 'sp1.p.-.1.[1,null,"j","Ann"]', "ü": "é😀"}) == "88885e05"
-        assert boot.storage_hash({}) == ""
+        assert _boot.storage_hash({"name": 'sp1.p.-.1.[1,null,"j","Ann"]', "ü": "é😀"}) == "88885e05"
+        assert _boot.storage_hash({}) == ""
 
     def test_reads_a_cookie_written_by_the_browser(self) -> None:
         """A compressed cookie from the real browser module decodes to its entries."""
-        assert boot.read(BROWSER_COOKIE) == boot.Snapshot("c6ce022f", {"a": "x"})
+        assert _boot.read(BROWSER_COOKIE) == _boot.Snapshot("c6ce022f", {"a": "x"})
 
     def test_cookie_name_is_stable(self) -> None:
         """The name is derived the same way on both sides (FNV-1a of the prefix)."""
-        assert boot.cookie_name("sp:demo_app:") == "sp_ed89494f"
+        assert _boot.cookie_name("sp:demo_app:") == "sp_ed89494f"
 
 
 class TestRoundTrip:
     def test_round_trip_and_marker(self) -> None:
         """What fits comes back; what does not becomes the "too large" marker."""
         entries = {f"k{i}": f"token-{i}-" + "ab" * 20 for i in range(5)}
-        assert boot.read(boot.cookie_value(entries, 2048)) == boot.Snapshot(boot.storage_hash(entries), entries)
-        marker = boot.cookie_value(entries, 20)
-        assert boot.read(marker) == boot.Snapshot(boot.storage_hash(entries), None)
+        assert _boot.read(_boot.cookie_value(entries, 2048)) == _boot.Snapshot(_boot.storage_hash(entries), entries)
+        marker = _boot.cookie_value(entries, 20)
+        assert _boot.read(marker) == _boot.Snapshot(_boot.storage_hash(entries), None)
 
     def test_first_run_wrote_flag_round_trips(self) -> None:
         """``"w": true``: the page load that wrote the cookie wrote in its first run."""
         entries = {"a": "x"}
-        flagged = boot.read(boot.cookie_value(entries, 2048, first_run_wrote=True))
-        assert flagged == boot.Snapshot(boot.storage_hash(entries), entries, first_run_wrote=True)
-        assert boot.read(b64(b'{"h":"x","e":{},"w":false}')) == boot.Snapshot("x", {}, first_run_wrote=False)
-        assert boot.read(boot.cookie_value(entries, 2048)) == boot.Snapshot(boot.storage_hash(entries), entries)
+        flagged = _boot.read(_boot.cookie_value(entries, 2048, first_run_wrote=True))
+        assert flagged == _boot.Snapshot(_boot.storage_hash(entries), entries, first_run_wrote=True)
+        assert _boot.read(b64(b'{"h":"x","e":{},"w":false}')) == _boot.Snapshot("x", {}, first_run_wrote=False)
+        assert _boot.read(_boot.cookie_value(entries, 2048)) == _boot.Snapshot(_boot.storage_hash(entries), entries)
 
     def test_no_cookie_means_nothing_stored(self) -> None:
         """The browser deletes the cookie when storage is empty."""
-        assert boot.read(None) == boot.EMPTY
+        assert _boot.read(None) == _boot.EMPTY
 
 
 class TestHostile:
@@ -82,20 +82,20 @@ class TestHostile:
     )
     def test_rejected_without_raising(self, raw: str) -> None:
         """Anything that is not exactly our format is ignored (Python then asks storage)."""
-        assert boot.read(raw) is None
+        assert _boot.read(raw) is None
 
     def test_decompression_bomb_is_capped(self) -> None:
         """A small cookie that inflates past the cap is refused without inflating it all."""
-        payload = orjson.dumps({"h": "x", "e": {"a": "0" * (boot.MAX_PAYLOAD_BYTES * 4)}})
+        payload = orjson.dumps({"h": "x", "e": {"a": "0" * (_boot.MAX_PAYLOAD_BYTES * 4)}})
         raw = "z." + b64(deflate(payload))
-        assert len(raw) < boot.MAX_COOKIE_BYTES
-        assert boot.read(raw) is None
+        assert len(raw) < _boot.MAX_COOKIE_BYTES
+        assert _boot.read(raw) is None
 
     def test_non_canonical_base64_is_refused(self) -> None:
         """Padding bits that a lax decoder ignores make the value foreign."""
         good = b64(b'{"h":"x","e":null}')
-        assert boot.read(good) is not None
+        assert _boot.read(good) is not None
         tail = good[-1]
         alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
         bumped = alphabet[alphabet.index(tail) + 1]
-        assert boot.read(good[:-1] + bumped) is None
+        assert _boot.read(good[:-1] + bumped) is None

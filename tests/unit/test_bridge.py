@@ -8,8 +8,8 @@ import re
 import orjson
 import pytest
 
-from streamlit_persist import bridge
-from streamlit_persist.bridge import PersistData
+from streamlit_persist import _protocol
+from streamlit_persist._protocol import PersistData
 
 
 def _data(writes: dict[str, str | None]) -> PersistData:
@@ -29,23 +29,23 @@ def _data(writes: dict[str, str | None]) -> PersistData:
 
 
 def test_the_built_early_copy_can_be_inlined() -> None:
-    code = bridge._early_script()
+    code = _protocol._early_script()
     assert "streamlitPersistEarly" in code
     assert not re.search(r"<[\w/!]", code)
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", code)
 
 
 def test_inlinable_escapes_control_characters_and_refuses_what_dompurify_drops() -> None:
-    assert bridge.inlinable('var s=`a\x00b\x01`;\n') == "var s=`a\\x00b\\x01`;"
-    assert bridge.inlinable("for(let i=0;n>i;i++){}") == "for(let i=0;n>i;i++){}"
+    assert _protocol.inlinable('var s=`a\x00b\x01`;\n') == "var s=`a\\x00b\\x01`;"
+    assert _protocol.inlinable("for(let i=0;n>i;i++){}") == "for(let i=0;n>i;i++){}"
     for bad in ("if(a<b)x()", "s='</script>'", "x=1<!--2"):
         with pytest.raises(RuntimeError):
-            bridge.inlinable(bad)
+            _protocol.inlinable(bad)
 
 
 def test_stored_text_cannot_end_the_inline_script() -> None:
     hostile = 'sp1.p.-.1.[1,null,"j","</script><script>alert(1)</script><!--"]'
-    call = bridge.early_call(_data({"a": hostile, "b": None}))
+    call = _protocol.early_call(_data({"a": hostile, "b": None}))
     assert "<" not in call
     payload = call[call.index("(") + 1 : -1]
     assert orjson.loads(payload)["writes"] == {"a": hostile, "b": None}

@@ -1,4 +1,4 @@
-"""Round-trip, determinism, fast-path and hostile-input tests for ``streamlit_persist.codec``."""
+"""Round-trip, determinism, fast-path and hostile-input tests for ``streamlit_persist._codec``."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamlit_persist import codec
-from streamlit_persist.codec import PLAIN, TAGGED, dumps, loads, register_codec
+from streamlit_persist import _codec
+from streamlit_persist._codec import PLAIN, TAGGED, dumps, loads, register_codec
 from streamlit_persist.exceptions import PersistError
 
 
@@ -253,11 +253,11 @@ def test_naive_datetime_stays_naive() -> None:
 
 def test_deep_but_allowed_nesting_roundtrips() -> None:
     value: Any = 1
-    for i in range(codec.MAX_DEPTH):
+    for i in range(_codec.MAX_DEPTH):
         value = [value] if i % 3 == 0 else (value,) if i % 3 == 1 else {(i,): value}
     assert same(roundtrip(value)[2], value)
     plain: Any = 1
-    for _ in range(codec.MAX_DEPTH):
+    for _ in range(_codec.MAX_DEPTH):
         plain = [plain]
     assert roundtrip(plain)[0] == PLAIN
 
@@ -302,7 +302,7 @@ def test_lone_surrogates_are_unsupported() -> None:
 
 def test_too_deep_and_cyclic_values_are_unsupported() -> None:
     value: Any = 1
-    for _ in range(codec.MAX_DEPTH + 1):
+    for _ in range(_codec.MAX_DEPTH + 1):
         value = [value]
     assert "nested" in unsupported(value)
     cycle: list[Any] = []
@@ -517,7 +517,7 @@ def test_hostile_input_is_corrupt(flag: str, data: bytes) -> None:
 
 
 def test_oversized_input_is_corrupt_before_parsing() -> None:
-    big = b'"' + b"a" * codec.MAX_BYTES + b'"'
+    big = b'"' + b"a" * _codec.MAX_BYTES + b'"'
     with pytest.raises(PersistError) as info:
         loads(PLAIN, big)
     assert info.value.kind == "corrupt"
@@ -526,7 +526,7 @@ def test_oversized_input_is_corrupt_before_parsing() -> None:
 
 def test_deeply_nested_tags_are_corrupt() -> None:
     data = b"1"
-    for _ in range(codec.MAX_DEPTH + 1):
+    for _ in range(_codec.MAX_DEPTH + 1):
         data = b'{"__sp__":["tuple",[' + data + b"]]}"
     with pytest.raises(PersistError) as info:
         loads(TAGGED, data)
@@ -542,14 +542,14 @@ def test_plain_depth_limit_is_exact(flag: str, inner: bytes) -> None:
             data = b"[" + data + b"]" if i % 2 else b'{"k":' + data + b"}"
         return data
 
-    assert orjson.loads(nest(codec.MAX_DEPTH)) == loads(flag, nest(codec.MAX_DEPTH))
+    assert orjson.loads(nest(_codec.MAX_DEPTH)) == loads(flag, nest(_codec.MAX_DEPTH))
     with pytest.raises(PersistError) as info:
-        loads(flag, nest(codec.MAX_DEPTH + 1))
+        loads(flag, nest(_codec.MAX_DEPTH + 1))
     assert info.value.kind == "corrupt"
 
 
 def test_plain_depth_check_without_orjson_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(codec, "_PAD", 0)
+    monkeypatch.setattr(_codec, "_PAD", 0)
     test_plain_depth_limit_is_exact(PLAIN, b"1")
     test_plain_depth_limit_is_exact(PLAIN, b"{}")
     assert loads(PLAIN, b'{"a":[1,{"b":null}]}') == {"a": [1, {"b": None}]}

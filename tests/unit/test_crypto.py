@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streamlit_persist import codec, crypto, envelope
-from streamlit_persist.crypto import (
+from streamlit_persist import _codec, _crypto, _envelope
+from streamlit_persist._crypto import (
     AesGcmProtector,
     HmacProtector,
     Keyring,
@@ -29,7 +29,7 @@ from streamlit_persist.crypto import (
     passphrase,
     protector_for,
 )
-from streamlit_persist.envelope import Context, Protector
+from streamlit_persist._envelope import Context, Protector
 from streamlit_persist.exceptions import ERROR_KINDS, PersistError
 
 SECRET_A = secrets.token_urlsafe(32)
@@ -54,14 +54,14 @@ def make(mode: str, secret: object = SECRET_A, purpose: str = "store") -> Protec
 
 
 def seal(value: object, protector: Protector | None, ctx: Context = CTX, **kw: object) -> str:
-    flag, data = codec.dumps(value)
-    return envelope.seal(flag, data, ctx, protector=protector, now=NOW, **kw)  # type: ignore[arg-type]
+    flag, data = _codec.dumps(value)
+    return _envelope.seal(flag, data, ctx, protector=protector, now=NOW, **kw)  # type: ignore[arg-type]
 
 
 def accepted(token: object, protector: Protector | None, ctx: Context = CTX) -> bool:
     """True when the token opens; any exception other than PersistError fails the test."""
     try:
-        envelope.open_token(token, ctx, protector=protector, now=NOW)
+        _envelope.open_token(token, ctx, protector=protector, now=NOW)
     except PersistError as e:
         kind: str = e.kind
     else:
@@ -72,7 +72,7 @@ def accepted(token: object, protector: Protector | None, ctx: Context = CTX) -> 
 
 def kind_of(token: object, protector: Protector | None, ctx: Context = CTX) -> str:
     with pytest.raises(PersistError) as info:
-        envelope.open_token(token, ctx, protector=protector, now=NOW)
+        _envelope.open_token(token, ctx, protector=protector, now=NOW)
     return info.value.kind
 
 
@@ -91,7 +91,7 @@ PROTECTED = ["e", "s"]
 def test_round_trip(mode: str, value: object, ctx: Context) -> None:
     protector = make(mode, purpose=ctx.purpose) if mode != "p" else None
     token = seal(value, protector, ctx, version=7, ttl_seconds=60)
-    opened = envelope.open_token(token, ctx, protector=protector, now=NOW + 1)
+    opened = _envelope.open_token(token, ctx, protector=protector, now=NOW + 1)
     assert opened.value() == value
     assert (opened.version, opened.issued_at, opened.expires_at, opened.old_key) == (7, NOW, NOW + 60, False)
     assert token.isascii() or mode != "e"
@@ -249,12 +249,12 @@ def test_wrong_key_and_rotation(mode: str) -> None:
     rotated = Keyring([SECRET_B, SECRET_A])
     assert rotated.kids == (b.newest_kid, a.newest_kid)
     p = rotated.protector("store", mode)  # type: ignore[arg-type]
-    opened = envelope.open_token(token_a, CTX, protector=p, now=NOW)
+    opened = _envelope.open_token(token_a, CTX, protector=p, now=NOW)
     assert opened.old_key is True
     assert opened.value() == {"v": 1}
-    resealed = envelope.seal(opened.flag, opened.value_json, CTX, protector=p, now=NOW)
+    resealed = _envelope.seal(opened.flag, opened.value_json, CTX, protector=p, now=NOW)
     assert resealed.split(".")[2] == b.newest_kid != token_a.split(".")[2]
-    assert envelope.open_token(resealed, CTX, protector=p, now=NOW).old_key is False
+    assert _envelope.open_token(resealed, CTX, protector=p, now=NOW).old_key is False
     # retired: [B] alone can no longer open A's token, but opens the re-sealed one
     assert kind_of(token_a, b.protector("store", mode)) == "wrong_key"  # type: ignore[arg-type]
     assert accepted(resealed, b.protector("store", mode))  # type: ignore[arg-type]
@@ -296,7 +296,7 @@ def test_no_key_material_in_tokens() -> None:
     for master in masters:
         for purpose in ("store", "link"):
             for use in ("aes-256-gcm", "hmac-sha256"):
-                derived.append(crypto._hkdf(master, f"streamlit-persist/v1/{purpose}/{use}".encode()))
+                derived.append(_crypto._hkdf(master, f"streamlit-persist/v1/{purpose}/{use}".encode()))
     needles: list[str] = [SECRET_A, SECRET_B]
     for key in masters + derived:
         needles += [b64encode(key), base64.b64encode(key).decode(), key.hex(), b64encode(key)[:16]]
@@ -372,7 +372,7 @@ def test_random_secrets_never_refused() -> None:
         lambda: secrets.token_urlsafe(32),
         lambda: secrets.token_hex(32),
         lambda: os.urandom(32),
-        crypto.generate_secret,
+        _crypto.generate_secret,
     ]
     n = 0
     for make_secret in makers:
@@ -408,9 +408,9 @@ def test_bad_secret_lists_refused(bad: object, fragment: str) -> None:
 
 
 def test_passphrase() -> None:
-    before = crypto._stretch.cache_info()
+    before = _crypto._stretch.cache_info()
     a1, a2 = passphrase("correct horse battery staple"), passphrase("correct horse battery staple")
-    after = crypto._stretch.cache_info()
+    after = _crypto._stretch.cache_info()
     assert after.hits >= before.hits + 1  # stretched once per process
     assert a1 == a2
     assert Keyring(a1).kids == Keyring(a2).kids
@@ -535,7 +535,7 @@ def test_fuzz_open_token(mode: str) -> None:
     for candidate in fuzz_inputs(rng, valid, list(keyring.kids), 12_000):
         n += 1
         try:
-            result = envelope.open_token(candidate, CTX, protector=protector, now=NOW)
+            result = _envelope.open_token(candidate, CTX, protector=protector, now=NOW)
             result.value()
         except PersistError as e:
             kinds.add(e.kind)

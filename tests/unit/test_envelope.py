@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streamlit_persist import codec, envelope
-from streamlit_persist.crypto import Keyring
-from streamlit_persist.envelope import Context, Protector
+from streamlit_persist import _codec, _envelope
+from streamlit_persist._crypto import Keyring
+from streamlit_persist._envelope import Context, Protector
 from streamlit_persist.exceptions import ERROR_KINDS, PersistError
 
 SECRET = secrets.token_urlsafe(32)
@@ -29,8 +29,8 @@ def protector(mode: str, purpose: str = "store") -> Protector | None:
 
 
 def seal(value: object, mode: str, ctx: Context = CTX, *, now: float = NOW, **kw: object) -> str:
-    flag, data = codec.dumps(value)
-    return envelope.seal(
+    flag, data = _codec.dumps(value)
+    return _envelope.seal(
         flag,
         data,
         ctx,
@@ -41,7 +41,7 @@ def seal(value: object, mode: str, ctx: Context = CTX, *, now: float = NOW, **kw
 
 
 def open_value(token: object, mode: str, ctx: Context = CTX, *, now: float = NOW) -> object:
-    return envelope.open_token(token, ctx, protector=protector(mode, ctx.purpose), now=now).value()
+    return _envelope.open_token(token, ctx, protector=protector(mode, ctx.purpose), now=now).value()
 
 
 def accepted(token: object, mode: str, ctx: Context = CTX, *, now: float = NOW) -> bool:
@@ -129,7 +129,7 @@ def test_non_string_and_oversized_tokens() -> None:
     for mode in MODES:
         for bad in (None, 1, b"sp1", ["sp1"], {"a": 1}):
             assert error_kind(bad, mode) == "corrupt"
-        assert error_kind("sp1.p.-.1." + "x" * envelope.MAX_TOKEN_CHARS, mode) == "too_large"
+        assert error_kind("sp1.p.-.1." + "x" * _envelope.MAX_TOKEN_CHARS, mode) == "too_large"
 
 
 def test_mode_mismatch_message_does_not_echo_long_input() -> None:
@@ -146,7 +146,7 @@ def test_mode_mismatch_message_does_not_echo_long_input() -> None:
 def test_versions_round_trip(mode: str, version: int) -> None:
     token = seal("v", mode, version=version)
     assert token.split(".")[3] == str(version)
-    assert envelope.open_token(token, CTX, protector=protector(mode), now=NOW).version == version
+    assert _envelope.open_token(token, CTX, protector=protector(mode), now=NOW).version == version
 
 
 @pytest.mark.parametrize(
@@ -228,7 +228,7 @@ def test_swap_matrix(mode: str) -> None:
     tokens = [seal({"is_admin": False}, mode, ctx, version=v) for ctx, v in cells]
     same = cross = cross_accepted = 0
     for (ctx, version), token in zip(cells, tokens, strict=True):
-        opened = envelope.open_token(token, ctx, protector=protector(mode, ctx.purpose), now=NOW)
+        opened = _envelope.open_token(token, ctx, protector=protector(mode, ctx.purpose), now=NOW)
         assert opened.version == version
         same += 1
         for (other, other_version), _ in zip(cells, tokens, strict=True):

@@ -12,12 +12,12 @@ from typing import Any, Literal
 
 import pytest
 
-from streamlit_persist import crypto, links
+from streamlit_persist import _crypto, _links
+from streamlit_persist._links import decode_link, encode_link, link_context
 from streamlit_persist.exceptions import PersistError
-from streamlit_persist.links import decode_link, encode_link, link_context
 
-KEYRING = crypto.Keyring(secrets.token_urlsafe(32))
-OTHER = crypto.Keyring(secrets.token_urlsafe(32))
+KEYRING = _crypto.Keyring(secrets.token_urlsafe(32))
+OTHER = _crypto.Keyring(secrets.token_urlsafe(32))
 CTX = link_context("app", "page-hash")
 NOW = 1_700_000_000.0
 
@@ -178,19 +178,19 @@ class TestExpiry:
 
 def _bomb_link(mode: str, size: int) -> str:
     """A correctly protected link whose payload inflates to ``size`` bytes."""
-    ctx = links._ctx_hash(CTX) if mode == "plain" else ""
+    ctx = _links._ctx_hash(CTX) if mode == "plain" else ""
     header = f'[1700000000,null,"j","{ctx}"]'.encode()
     packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
     compressed = packer.compress(header + b'{"a":"') + packer.compress(b"A" * size) + packer.flush()
     protector = PROTECTORS[mode]
     if protector is None:
-        return "p." + crypto.b64encode(compressed)
+        return "p." + _crypto.b64encode(compressed)
     kid = protector.kid_for_seal()
     if mode == "encrypted":
-        kid, body = protector.seal(compressed, CTX.associated_data("e", kid, links.LINK_VERSION))
+        kid, body = protector.seal(compressed, CTX.associated_data("e", kid, _links.LINK_VERSION))
         return f"e{kid}.{body}"
-    text = crypto.b64encode(compressed).encode()
-    kid, body = protector.seal(text, CTX.associated_data("s", kid, links.LINK_VERSION))
+    text = _crypto.b64encode(compressed).encode()
+    kid, body = protector.seal(text, CTX.associated_data("s", kid, _links.LINK_VERSION))
     return f"s{kid}.{body}"
 
 
@@ -198,7 +198,7 @@ def _bomb_link(mode: str, size: int) -> str:
 def test_decompression_bomb_is_rejected_with_bounded_memory(mode: str) -> None:
     """A valid link (under MAX_PARAM_CHARS) inflating to 5 MiB: refused at the cap, memory bounded."""
     link = _bomb_link(mode, 5 * 1024 * 1024)
-    assert len(link) <= links.MAX_PARAM_CHARS
+    assert len(link) <= _links.MAX_PARAM_CHARS
     tracemalloc.start()
     try:
         with pytest.raises(PersistError, match="expands to more than"):
@@ -211,7 +211,7 @@ def test_decompression_bomb_is_rejected_with_bounded_memory(mode: str) -> None:
 
 def test_oversized_param_refused_unread() -> None:
     with pytest.raises(PersistError, match="too long"):
-        decode_link("p." + "A" * (links.MAX_PARAM_CHARS + 1), CTX)
+        decode_link("p." + "A" * (_links.MAX_PARAM_CHARS + 1), CTX)
 
 
 @pytest.mark.parametrize(
@@ -242,10 +242,10 @@ def test_malformed_links(garbage: object) -> None:
 
 def test_hostile_plaintext_under_plain_mode() -> None:
     """Valid compression around bad JSON: duplicate keys, NaN, deep nesting, non-dict."""
-    ctx = links._ctx_hash(CTX)
+    ctx = _links._ctx_hash(CTX)
     for body in (b'{"a":1,"a":2}', b'{"a":NaN}', b"[" * 5000 + b"]" * 5000, b"[1,2]", b'{"a": 1}'):
         plaintext = f'[1700000000,null,"j","{ctx}"]'.encode() + body
-        link = "p." + crypto.b64encode(links._compress(plaintext))
+        link = "p." + _crypto.b64encode(_links._compress(plaintext))
         with pytest.raises(PersistError) as info:
             decode_link(link, CTX, now=NOW)
         assert info.value.kind == "link"
@@ -253,14 +253,14 @@ def test_hostile_plaintext_under_plain_mode() -> None:
 
 def test_deny_list() -> None:
     for name in ("password", "API_KEY", "my_secret", "auth_state", "session_id", "csrf_token", "Cookie"):
-        assert links.is_denied(name)
+        assert _links.is_denied(name)
         with pytest.raises(PersistError) as info:
             encode_link({name: 1}, CTX, now=NOW)
         assert info.value.kind == "usage"
     for name in ("filters", "view", "name", "selection"):
-        assert not links.is_denied(name)
+        assert not _links.is_denied(name)
 
 
 def test_key_sizes_name_the_largest_first() -> None:
-    sizes = links.key_sizes({"small": 1, "text": secrets.token_hex(500), "mid": list(range(50))})
+    sizes = _links.key_sizes({"small": 1, "text": secrets.token_hex(500), "mid": list(range(50))})
     assert next(iter(sizes)) == "text"

@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import streamlit_persist as sp
-from streamlit_persist import boot, bridge, envelope, options, persisted
-from streamlit_persist.bridge import PersistData
+from streamlit_persist import _boot, _envelope, _options, _persisted, _protocol
+from streamlit_persist._protocol import PersistData
 from streamlit_persist.testing import MemoryBrowser
 
 NS = "t"
@@ -194,11 +194,11 @@ if st.session_state.get("do_clear"):
         def never_answers(key: str, data: PersistData, on_message: object) -> None:
             sent.append(data)
 
-        persisted.set_transport(never_answers)
+        _persisted.set_transport(never_answers)
         try:
             app('sp.persist(["x"], namespace="t", boot_cookie_bytes=0)\nst.session_state.x = "default"').run()
         finally:
-            persisted.set_transport(None)
+            _persisted.set_transport(None)
         assert [d["writes"] for d in sent] == [{}]
         assert sent[0]["hydrate"] is not None
         assert silent.local == {}
@@ -277,7 +277,7 @@ st.session_state.huge = "z" * 400
 
     def test_button_key_is_refused_with_a_clear_error(self, browser: MemoryBrowser) -> None:
         """Buttons cannot be assigned through session state: never stored, never restored."""
-        browser.local[f"sp:{NS}:go"] = envelope.seal("j", b"true", envelope.Context("store", NS, "go"))
+        browser.local[f"sp:{NS}:go"] = _envelope.seal("j", b"true", _envelope.Context("store", NS, "go"))
         at = app(f"""
 p = sp.persist(["go", "name"], namespace="{NS}")
 st.button("Go", key="go")
@@ -293,7 +293,7 @@ st.text_input("Name", key="name")
     def test_hostile_messages_are_ignored(self, browser: MemoryBrowser) -> None:
         """Whatever arrives as a browser message, nothing raises and nothing is applied."""
         at = app(f'sp.persist(["x"], namespace="{NS}")').run()
-        instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
+        instance = at.session_state[_persisted.STATE_PREFIX + "streamlit_persist"]
         junk: object
         for junk in [
             None,
@@ -352,11 +352,11 @@ class TestUsage:
 
 
 def instance_errors(at: AppTest) -> list[sp.PersistError]:
-    return list(at.session_state[persisted.STATE_PREFIX + "streamlit_persist"].errors)
+    return list(at.session_state[_persisted.STATE_PREFIX + "streamlit_persist"].errors)
 
 
 def persisted_error(at: AppTest, key: str) -> sp.PersistError:
-    instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
+    instance = at.session_state[_persisted.STATE_PREFIX + "streamlit_persist"]
     matches: list[sp.PersistError] = [e for e in instance.errors if e.key == key]
     assert matches, f"no error for {key!r} in {instance.errors!r}"
     return matches[-1]
@@ -391,7 +391,7 @@ class TestBootCookie:
         """Storage edited behind the cookie's back: the browser sends storage, Python adopts it."""
         browser = MemoryBrowser()
         browser.store({"name": "stale"}, namespace=NS)
-        stale = browser.cookie(boot.cookie_name(f"sp:{NS}:"))
+        stale = browser.cookie(_boot.cookie_name(f"sp:{NS}:"))
         browser.store({"name": "fresh"}, namespace=NS)
         browser.cookie = lambda name: stale  # type: ignore[method-assign]
         with browser:
@@ -405,7 +405,7 @@ class TestBootCookie:
         """Cookie-only values whose storage entry is corrupt or missing fall back to defaults."""
         browser = MemoryBrowser()
         browser.store({"bad": "from cookie", "gone": "from cookie", "ok": "from cookie"}, namespace=NS)
-        stale = browser.cookie(boot.cookie_name(f"sp:{NS}:"))
+        stale = browser.cookie(_boot.cookie_name(f"sp:{NS}:"))
         browser.local.clear()
         browser.store({"ok": "from storage"}, namespace=NS)
         browser.local[f"sp:{NS}:bad"] = "sp1.p.-.1.[1,null,"
@@ -438,7 +438,7 @@ class TestTabSync:
         """A sync message sets the value; the next flush writes nothing back."""
         browser.store({"name": "Ann"}, namespace=NS)
         at = app(f'sp.persist(["name"], namespace="{NS}", sync_tabs=True)').run()
-        instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
+        instance = at.session_state[_persisted.STATE_PREFIX + "streamlit_persist"]
         other_tab = MemoryBrowser()
         other_tab.store({"name": "Bob"}, namespace=NS)
         instance._inbox.append({"sid": instance._sid, "sync": {"name": other_tab.local[f"sp:{NS}:name"]}})
@@ -451,7 +451,7 @@ class TestTabSync:
         """A key removed elsewhere leaves session state too and is not written back."""
         browser.store({"name": "Ann"}, namespace=NS)
         at = app(f'sp.persist(["name"], namespace="{NS}", sync_tabs=True)').run()
-        instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
+        instance = at.session_state[_persisted.STATE_PREFIX + "streamlit_persist"]
         instance._inbox.append({"sid": instance._sid, "sync": {"name": None}})
         browser.local.clear()
         at.run()
@@ -468,15 +468,15 @@ class TestEarlyCookieValue:
     """The early copy writes the boot cookie Python computed for the state after the run."""
 
     @staticmethod
-    def _persisted(budget: int, tokens: dict[str, str]) -> persisted.Persisted:
-        _, _, settings = options.build(
+    def _persisted(budget: int, tokens: dict[str, str]) -> _persisted.Persisted:
+        _, _, settings = _options.build(
             storage="local", namespace="ns", max_value_bytes=1_000_000, max_total_bytes=4_000_000,
             secret=None, protect=None, ttl=None, version=1, migrate=None, boot_cookie_bytes=budget,
             sync_tabs=False, share=None, share_param="state",
         )  # fmt: skip
-        p = persisted.Persisted("k", "local", "ns", settings)
+        p = _persisted.Persisted("k", "local", "ns", settings)
         for slot, token in tokens.items():
-            p._stored[slot] = persisted._Stored("j", b"0", token)
+            p._stored[slot] = _persisted._Stored("j", b"0", token)
         return p
 
     def test_the_value_reads_back_as_the_stored_tokens(self) -> None:
@@ -484,8 +484,8 @@ class TestEarlyCookieValue:
         p = self._persisted(2048, tokens)
         data = p._with_cookie_value(p._data(hydrate=None, writes={"b": tokens["b"]}))
         assert data["cookie"] is not None
-        snapshot = boot.read(data["cookie"].get("value"))
-        assert snapshot == boot.Snapshot(boot.storage_hash(tokens), tokens, first_run_wrote=False)
+        snapshot = _boot.read(data["cookie"].get("value"))
+        assert snapshot == _boot.Snapshot(_boot.storage_hash(tokens), tokens, first_run_wrote=False)
         assert data["cookie"].get("wrote") is False
 
     def test_changing_a_value_restored_from_the_cookie_flags_the_cookie(self) -> None:
@@ -496,7 +496,7 @@ class TestEarlyCookieValue:
         data = p._with_cookie_value(p._data(hydrate=None, writes={"a": tokens["a"]}))
         assert data["cookie"] is not None
         assert data["cookie"].get("wrote") is True
-        snapshot = boot.read(data["cookie"].get("value"))
+        snapshot = _boot.read(data["cookie"].get("value"))
         assert snapshot is not None
         assert snapshot.first_run_wrote
         assert "value" not in (p._data(hydrate=None, writes={})["cookie"] or {})  # the module's data: none
@@ -525,7 +525,7 @@ class TestEarlyCookieValue:
         code_up_front: bool,
     ) -> None:
         loaded: list[bool] = []
-        monkeypatch.setattr(bridge, "load_early", lambda: loaded.append(True))
+        monkeypatch.setattr(_protocol, "load_early", lambda: loaded.append(True))
         p = self._persisted(2048, tokens)
         p._plan_early(previous_first_run_wrote)
         assert p._early

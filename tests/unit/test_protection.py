@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import streamlit_persist as sp
-from streamlit_persist import persisted
+from streamlit_persist import _persisted
 from streamlit_persist.testing import MemoryBrowser
 
 NS = "sec"
@@ -35,7 +35,7 @@ def browser() -> Iterator[MemoryBrowser]:
 
 
 def errors(at: AppTest) -> list[tuple[str | None, str]]:
-    instance = at.session_state[persisted.STATE_PREFIX + "streamlit_persist"]
+    instance = at.session_state[_persisted.STATE_PREFIX + "streamlit_persist"]
     return sorted((e.key, e.kind) for e in instance.errors)
 
 
@@ -117,11 +117,11 @@ def test_ttl_is_written_into_the_token(browser: MemoryBrowser) -> None:
         "st.session_state.a = 1\nst.session_state.b = 2"
     ).run()
     at.run()
-    from streamlit_persist import crypto, envelope
+    from streamlit_persist import _crypto, _envelope
 
-    protector = crypto.Keyring(NEW).protector("store", "encrypted")
+    protector = _crypto.Keyring(NEW).protector("store", "encrypted")
     opened = {
-        slot: envelope.open_token(browser.local[f"sp:{NS}:{slot}"], envelope.Context("store", NS, slot), protector=protector)
+        slot: _envelope.open_token(browser.local[f"sp:{NS}:{slot}"], _envelope.Context("store", NS, slot), protector=protector)
         for slot in ("a", "b")
     }
     assert opened["a"].expires_at is not None

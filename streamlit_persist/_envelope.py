@@ -20,7 +20,7 @@ from typing import Final, Protocol
 
 import orjson
 
-from streamlit_persist import codec
+from streamlit_persist import _codec
 from streamlit_persist.exceptions import PersistError
 
 PREFIX: Final = "sp1"
@@ -84,7 +84,7 @@ class Opened:
     old_key: bool
 
     def value(self) -> object:
-        return codec.loads(self.flag, self.value_json)
+        return _codec.loads(self.flag, self.value_json)
 
 
 def seal(
@@ -97,7 +97,7 @@ def seal(
     protector: Protector | None = None,
     now: float | None = None,
 ) -> str:
-    """Wrap a codec body (``codec.dumps``) into a token for ``context``."""
+    """Wrap a codec body (``_codec.dumps``) into a token for ``context``."""
     issued = int(time.time() if now is None else now)
     expires = None if ttl_seconds is None else issued + ttl_seconds
     plaintext = _plaintext(issued, expires, flag, value_json)
@@ -166,7 +166,7 @@ def _split_plaintext(plaintext: bytes, slot: str) -> tuple[int, int | None, str,
         or type(header[0]) is not int
         or not (header[1] is None or type(header[1]) is int)
         or type(header[2]) is not str
-        or header[2] not in codec.FLAGS
+        or header[2] not in _codec.FLAGS
         or orjson.dumps(header)[:-1] != plaintext[:prefix_end]
         or not plaintext.endswith(b"]")
     ):

@@ -15,7 +15,7 @@ from typing import Any, Final, Literal
 
 import streamlit as st
 
-from streamlit_persist import _streamlit, boot, crypto
+from streamlit_persist import _boot, _crypto, _streamlit
 from streamlit_persist.exceptions import PersistError
 
 NAMESPACE_RE: Final = re.compile(r"^[A-Za-z0-9_.\-/]{1,100}$")
@@ -31,7 +31,7 @@ class Options:
 
     max_value_bytes: int = 1_000_000
     max_total_bytes: int = 4_000_000
-    keyring: crypto.Keyring | None = None
+    keyring: _crypto.Keyring | None = None
     protect: Literal["encrypt", "sign"] = "encrypt"
     ttl: Ttl = None
     version: int = 1
@@ -42,10 +42,10 @@ class Options:
     share_param: str = "state"
 
 
-_keyrings: dict[tuple[object, ...], crypto.Keyring] = {}
+_keyrings: dict[tuple[object, ...], _crypto.Keyring] = {}
 
 
-def _keyring(secret: crypto.SecretInput | None) -> crypto.Keyring | None:
+def _keyring(secret: _crypto.SecretInput | None) -> _crypto.Keyring | None:
     """One Keyring per distinct secret list: derivation (and Scrypt) runs once per process."""
     if secret is None:
         return None
@@ -54,10 +54,10 @@ def _keyring(secret: crypto.SecretInput | None) -> crypto.Keyring | None:
         cache_key = tuple((type(item).__name__, item) for item in items)
         hash(cache_key)
     except TypeError:
-        return crypto.Keyring(secret)
+        return _crypto.Keyring(secret)
     cached = _keyrings.get(cache_key)
     if cached is None:
-        cached = crypto.Keyring(secret)
+        cached = _crypto.Keyring(secret)
         if len(_keyrings) > 32:
             _keyrings.clear()
         _keyrings[cache_key] = cached
@@ -85,7 +85,7 @@ def _check_ttl(ttl: object) -> Ttl:
 
 
 def _check_share(share: Sequence[str] | None, share_param: str) -> tuple[str, ...] | None:
-    from streamlit_persist import share as share_module
+    from streamlit_persist import _share as share_module
 
     return share_module.check_share_options(share, share_param)
 
@@ -103,8 +103,8 @@ def _check_migrate(migrate: object) -> Migrate | None:
 
 
 def _check_cookie_budget(budget: object) -> int:
-    if type(budget) is not int or not 0 <= budget <= boot.MAX_COOKIE_BYTES:
-        raise PersistError("usage", f"boot_cookie_bytes must be an int from 0 to {boot.MAX_COOKIE_BYTES}")
+    if type(budget) is not int or not 0 <= budget <= _boot.MAX_COOKIE_BYTES:
+        raise PersistError("usage", f"boot_cookie_bytes must be an int from 0 to {_boot.MAX_COOKIE_BYTES}")
     return budget
 
 
@@ -141,7 +141,7 @@ def build(
     namespace: object,
     max_value_bytes: int,
     max_total_bytes: int,
-    secret: crypto.SecretInput | None,
+    secret: _crypto.SecretInput | None,
     protect: object,
     ttl: object,
     version: object,

@@ -1,7 +1,7 @@
 """Share links in a running app: apply a link on the first run, build links, the copy button.
 
 ``persist(..., share=[...])`` names the keys a link may carry (deny by default). The
-Streamlit-free encoding lives in :mod:`streamlit_persist.links`; this module reads and
+Streamlit-free encoding lives in :mod:`streamlit_persist._links`; this module reads and
 writes ``st.session_state`` / ``st.query_params`` and reports to the ``Persisted`` handle.
 """
 
@@ -21,11 +21,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from streamlit_persist import _streamlit, bridge, codec, envelope, links
+from streamlit_persist import _codec, _envelope, _links, _protocol, _streamlit
 from streamlit_persist.exceptions import PersistError
 
 if TYPE_CHECKING:
-    from streamlit_persist.persisted import Persisted
+    from streamlit_persist._persisted import Persisted
 
 COMPONENT_NAME: Final = "streamlit-persist.share"
 DEFAULT_TTL: Final = timedelta(days=7)
@@ -58,10 +58,10 @@ def check_share_options(share: Sequence[str] | None, share_param: str) -> tuple[
     for name in names:
         if not isinstance(name, str) or not name:
             raise PersistError("usage", f"share keys must be non-empty strings, got {name!r}")
-        if links.is_denied(name):
+        if _links.is_denied(name):
             raise PersistError(
                 "usage",
-                f"share=[{name!r}]: a key whose name looks secret ({links.DENY_PATTERN}) never enters a "
+                f"share=[{name!r}]: a key whose name looks secret ({_links.DENY_PATTERN}) never enters a "
                 "share link; rename the key or leave it out of share",
                 key=name,
             )
@@ -76,12 +76,12 @@ def _share_patterns(p: Persisted) -> tuple[str, ...]:
 
 
 def _shared(key: str, patterns: Iterable[str]) -> bool:
-    return not links.is_denied(key) and any(fnmatch.fnmatchcase(key, pattern) for pattern in patterns)
+    return not _links.is_denied(key) and any(fnmatch.fnmatchcase(key, pattern) for pattern in patterns)
 
 
-def _context(p: Persisted) -> envelope.Context:
+def _context(p: Persisted) -> _envelope.Context:
     # Not bound to the signed-in user: a link is made to be opened by someone else.
-    return links.link_context(p.namespace, _streamlit.page_id())
+    return _links.link_context(p.namespace, _streamlit.page_id())
 
 
 def _warn() -> None:
@@ -114,7 +114,7 @@ def apply_link(p: Persisted) -> None:
     try:
         if len(raw) != 1:
             raise PersistError("link", "the URL holds more than one share link")
-        decoded = links.decode_link(raw[0], _context(p), protector=p._protector_for("link"))
+        decoded = _links.decode_link(raw[0], _context(p), protector=p._protector_for("link"))
     except PersistError as error:
         p._report(PersistError("link", f"share link ignored: {error.message}"))
         _warn()
@@ -165,7 +165,7 @@ def _selected_values(p: Persisted, keys: Sequence[str] | None) -> dict[str, Any]
             continue  # buttons, uploaders, ...: a link could never restore them
         value = st.session_state[key]
         try:
-            codec.dumps(value)
+            _codec.dumps(value)
         except PersistError as error:
             p._report(PersistError(error.kind, f"not shared: {error.message}", key=key))
             continue
@@ -204,30 +204,30 @@ def build_share_url(
     *,
     ttl: timedelta | None = DEFAULT_TTL,
     base_url: str | None = None,
-    store: links.LinkStore | None = None,
-    max_chars: int = links.MAX_URL_CHARS,
+    store: _links.LinkStore | None = None,
+    max_chars: int = _links.MAX_URL_CHARS,
 ) -> str:
-    """``Persisted.share_url``; ``store`` is the seam for server-stored short links."""
+    """``Persisted.share_url``; ``store`` is the seam for server-stored short _links."""
     values = _selected_values(p, keys)
     ttl_seconds = _ttl_seconds(ttl)
     param = p._options.share_param
     base, pairs = _base_and_query(base_url, param)
     protector = p._protector_for("link")
     context = _context(p)
-    fingerprint = hashlib.sha256(repr(codec.dumps(values)).encode()).hexdigest()
+    fingerprint = hashlib.sha256(repr(_codec.dumps(values)).encode()).hexdigest()
     cache_key = (fingerprint, ttl_seconds, base, tuple(pairs), param, context, protector, id(store))
     now = time.monotonic()
     per_handle = _cache.setdefault(p, {})
     hit = per_handle.get(cache_key)
     if hit is not None and now - hit[0] < _CACHE_SECONDS:
         return hit[1]
-    value = links.encode_link(values, context, protector=protector, ttl_seconds=ttl_seconds)
+    value = _links.encode_link(values, context, protector=protector, ttl_seconds=ttl_seconds)
     if store is not None:
         expires = None if ttl_seconds is None else int(time.time()) + ttl_seconds
         value = store.put(value, expires_at=expires)
     url = _join(base, pairs, param, value)
     if len(url) > max_chars:
-        largest = list(links.key_sizes(values).items())[:3]
+        largest = list(_links.key_sizes(values).items())[:3]
         named = ", ".join(f"{k!r} (~{n:,} characters)" for k, n in largest) or "none"
         raise PersistError(
             "too_large",
@@ -274,4 +274,4 @@ def share_button(
         "failed": "Could not copy the link",
         "error": error,
     }
-    _mount_function()(key=f"sp-share-{ident}", data=bridge.encode(data), height="content", width="content")
+    _mount_function()(key=f"sp-share-{ident}", data=_protocol.encode(data), height="content", width="content")

@@ -22,8 +22,8 @@ from typing import Any, Final, Literal, Protocol
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from streamlit_persist import _streamlit, boot, bridge, codec, crypto, envelope, options
-from streamlit_persist.bridge import PersistData, PersistMessage, StorageKind
+from streamlit_persist import _boot, _codec, _crypto, _envelope, _options, _protocol, _streamlit
+from streamlit_persist._protocol import PersistData, PersistMessage, StorageKind
 from streamlit_persist.exceptions import PersistError
 
 _LOGGER: Final = logging.getLogger("streamlit_persist")
@@ -42,7 +42,7 @@ class Transport(Protocol):
 
 
 def _component_transport(key: str, data: PersistData, on_message: Callable[[], None]) -> None:
-    bridge.mount(key, data, on_message)
+    _protocol.mount(key, data, on_message)
     return None
 
 
@@ -81,7 +81,7 @@ class Persisted:
     >>> st.text_input("Name", key="name")
     """
 
-    def __init__(self, key: str, storage: StorageKind, namespace: str, settings: options.Options) -> None:
+    def __init__(self, key: str, storage: StorageKind, namespace: str, settings: _options.Options) -> None:
         self.key: Final = key
         self.storage: Final = storage
         self.namespace: Final = namespace
@@ -159,7 +159,7 @@ class Persisted:
         if keys is None:
             slots = set(self._stored) | set(self._matching(st.session_state.keys()))
         else:
-            slots = set(options.as_key_list(keys, "clear"))
+            slots = set(_options.as_key_list(keys, "clear"))
         for slot in slots:
             self._stored.pop(slot, None)
             self._values.pop(slot, None)
@@ -170,7 +170,7 @@ class Persisted:
 
     def _on_message(self) -> None:
         """Component callback: runs before the script body of the run the browser started."""
-        self._receive(bridge.received_message(self.key))
+        self._receive(_protocol.received_message(self.key))
 
     def _receive(self, message: object) -> None:
         if not isinstance(message, dict) or message.get("sid") != self._sid:
@@ -270,10 +270,10 @@ class Persisted:
             self._applied.discard(slot)
             _drop_from_session(slot)
 
-    def _open(self, slot: str, token: object) -> tuple[envelope.Opened, Any] | None:
+    def _open(self, slot: str, token: object) -> tuple[_envelope.Opened, Any] | None:
         """Open and decode one stored token; a failure is reported against its key."""
         try:
-            opened = envelope.open_token(token, self._context(slot), protector=self._protector)
+            opened = _envelope.open_token(token, self._context(slot), protector=self._protector)
             return opened, opened.value()
         except PersistError as error:
             self._report(PersistError(error.kind, error.message, key=slot))
@@ -286,7 +286,7 @@ class Persisted:
         self._unstored[slot] = None
         _drop_from_session(slot)
 
-    def _boot_from_cookie(self) -> boot.Snapshot | None:
+    def _boot_from_cookie(self) -> _boot.Snapshot | None:
         """Hydrate on the session's first run from the boot cookie: no extra script run.
 
         No cookie at all means nothing is stored (the browser module writes one whenever
@@ -296,7 +296,7 @@ class Persisted:
         if self.storage != "local" or self._options.boot_cookie_bytes == 0:
             return None
         read_cookie = _cookies_override or _streamlit.cookie
-        snapshot = boot.read(read_cookie(boot.cookie_name(self._storage_key(""))))
+        snapshot = _boot.read(read_cookie(_boot.cookie_name(self._storage_key(""))))
         if snapshot is None or snapshot.entries is None:
             return None
         self._requests += 1
@@ -414,11 +414,11 @@ class Persisted:
             self._early = False
             if writes or full:  # only writes can be cut off; a check alone can wait for the module
                 with_code = not self._early_code
-                self._inline(lambda: bridge.apply_early(self._with_cookie_value(data), with_code=with_code))
+                self._inline(lambda: _protocol.apply_early(self._with_cookie_value(data), with_code=with_code))
         self._send(data)
 
     def _plan_early(self, previous_first_run_wrote: bool) -> None:
-        """On the boot-cookie path: apply this run's writes early (see ``bridge.apply_early``).
+        """On the boot-cookie path: apply this run's writes early (see ``_protocol.apply_early``).
 
         The early copy's code goes in up front when a write is likely (a first visit, or the
         last page load's first run changed a restored value): ready sooner, it writes sooner.
@@ -427,7 +427,7 @@ class Persisted:
         """
         self._early = True
         if not self._stored or previous_first_run_wrote:
-            self._early_code = self._inline(bridge.load_early)
+            self._early_code = self._inline(_protocol.load_early)
 
     @staticmethod
     def _inline(add_script: Callable[[], None]) -> bool:
@@ -450,11 +450,11 @@ class Persisted:
         if spec is None:
             return data
         entries = {slot: stored.token for slot, stored in self._stored.items()}
-        if sum(len(slot) + len(token) for slot, token in entries.items()) > spec["budget"] * boot.MAX_RATIO:
+        if sum(len(slot) + len(token) for slot, token in entries.items()) > spec["budget"] * _boot.MAX_RATIO:
             return data
         # Changed a restored value (an app that writes on load, unlike a first visit's defaults)?
         wrote = any(slot in self._boot_slots for slot in data["writes"])
-        value = boot.cookie_value(entries, spec["budget"], first_run_wrote=wrote) if entries else ""  # "": delete
+        value = _boot.cookie_value(entries, spec["budget"], first_run_wrote=wrote) if entries else ""  # "": delete
         return {**data, "cookie": {**spec, "value": value, "wrote": wrote}}
 
     def _collect_writes(self) -> dict[str, str | None]:
@@ -493,7 +493,7 @@ class Persisted:
                 return _REMOVE
             return None
         try:
-            flag, body = codec.dumps(value)
+            flag, body = _codec.dumps(value)
         except PersistError as error:
             self._report(PersistError(error.kind, error.message, key=slot))
             return None
@@ -507,7 +507,7 @@ class Persisted:
         if known is not None and known.flag == flag and known.body == body and not known.old_key:
             self._values[slot] = value
             return None
-        token = envelope.seal(
+        token = _envelope.seal(
             flag,
             body,
             self._context(slot),
@@ -532,19 +532,19 @@ class Persisted:
     # -- plumbing -----------------------------------------------------------------------------
 
     def _data(self, *, hydrate: str | None, writes: dict[str, str | None], full: bool = False) -> PersistData:
-        check: bridge.BootCheck | None = None
+        check: _protocol.BootCheck | None = None
         if self._boot_request is not None and not self._boot_sent:
             check = {"req": self._boot_request, "h": self._boot_hash}
             self._boot_sent = True
-        cookie: bridge.CookieSpec | None = None
+        cookie: _protocol.CookieSpec | None = None
         if self.storage == "local" and self._options.boot_cookie_bytes:
             cookie = {
-                "name": boot.cookie_name(self._storage_key("")),
+                "name": _boot.cookie_name(self._storage_key("")),
                 "budget": self._options.boot_cookie_bytes,
                 "maxAge": self._cookie_max_age(),
             }
         return {
-            "v": bridge.PROTOCOL_VERSION,
+            "v": _protocol.PROTOCOL_VERSION,
             "prefix": self._storage_key(""),
             "storage": self.storage,
             "sid": self._sid,
@@ -561,8 +561,8 @@ class Persisted:
         """As long as a single ttl, or the 400 days browsers allow at most (no ttl, per-key ttls)."""
         ttl = self._options.ttl
         if not isinstance(ttl, timedelta):
-            return boot.MAX_AGE_SECONDS
-        return min(boot.MAX_AGE_SECONDS, int(ttl.total_seconds()))
+            return _boot.MAX_AGE_SECONDS
+        return min(_boot.MAX_AGE_SECONDS, int(ttl.total_seconds()))
 
     def _send(self, data: PersistData) -> None:
         transport = _transport_override or _component_transport
@@ -575,18 +575,18 @@ class Persisted:
             self._inbox.append(reply)  # like a browser trigger: handled when the next run starts
 
     @property
-    def _protector(self) -> envelope.Protector | None:
+    def _protector(self) -> _envelope.Protector | None:
         return self._protector_for("store")
 
-    def _protector_for(self, purpose: str) -> envelope.Protector | None:
+    def _protector_for(self, purpose: str) -> _envelope.Protector | None:
         """The configured protection for ``purpose`` ("store" or "link"); None without a secret."""
         keyring = self._options.keyring
         if keyring is None:
             return None
         return keyring.protector(purpose, "signed" if self._options.protect == "sign" else "encrypted")
 
-    def _context(self, slot: str) -> envelope.Context:
-        return envelope.Context("store", self.namespace, slot, self._user())
+    def _context(self, slot: str) -> _envelope.Context:
+        return _envelope.Context("store", self.namespace, slot, self._user())
 
     def _user(self) -> str | None:
         """The signed-in user, looked up once per run (``st.user`` reads secrets each time)."""
@@ -628,7 +628,7 @@ class Persisted:
         self._errors.append(error)
         _LOGGER.warning("streamlit-persist: %s", error)
 
-    # -- share links (see streamlit_persist.share) ---------------------------------------------
+    # -- share links (see streamlit_persist._share) ---------------------------------------------
 
     @property
     def restored_from(self) -> dict[str, str]:
@@ -648,9 +648,9 @@ class Persisted:
         (other query parameters are kept). Raises ``PersistError("too_large")`` over 2,000
         characters, naming the largest keys.
         """
-        from streamlit_persist import share
+        from streamlit_persist import _share
 
-        return share.build_share_url(self, keys, ttl=ttl, base_url=base_url)
+        return _share.build_share_url(self, keys, ttl=ttl, base_url=base_url)
 
     def share_button(
         self,
@@ -660,14 +660,14 @@ class Persisted:
         ttl: timedelta | None = timedelta(days=7),
     ) -> None:
         """A button that copies ``share_url()`` to the clipboard, without a rerun."""
-        from streamlit_persist import share
+        from streamlit_persist import _share
 
-        share.share_button(self, label, keys=keys, ttl=ttl)
+        _share.share_button(self, label, keys=keys, ttl=ttl)
 
     def _apply_share_link(self) -> None:
-        from streamlit_persist import share
+        from streamlit_persist import _share
 
-        share.apply_link(self)
+        _share.apply_link(self)
 
 
 def persist(
@@ -678,11 +678,11 @@ def persist(
     key: str = "streamlit_persist",
     max_value_bytes: int = 1_000_000,
     max_total_bytes: int = 4_000_000,
-    secret: crypto.SecretInput | None = None,
+    secret: _crypto.SecretInput | None = None,
     protect: Literal["encrypt", "sign"] | None = None,
-    ttl: options.Ttl = None,
+    ttl: _options.Ttl = None,
     version: int = 1,
-    migrate: options.Migrate | None = None,
+    migrate: _options.Migrate | None = None,
     boot_cookie_bytes: int = 2048,
     sync_tabs: bool = False,
     share: Sequence[str] | None = None,
@@ -741,8 +741,8 @@ def persist(
     >>> sp.persist(["theme", "name", "filter_*"])
     >>> st.text_input("Name", key="name")  # restored after a reload
     """
-    patterns = options.as_key_list(keys, "persist")
-    storage_kind, resolved_namespace, validated = options.build(
+    patterns = _options.as_key_list(keys, "persist")
+    storage_kind, resolved_namespace, validated = _options.build(
         storage=storage,
         namespace=namespace,
         max_value_bytes=max_value_bytes,
@@ -783,7 +783,7 @@ def persist(
     return persisted
 
 
-def _session_instance(key: str, storage: StorageKind, namespace: str, settings: options.Options) -> Persisted:
+def _session_instance(key: str, storage: StorageKind, namespace: str, settings: _options.Options) -> Persisted:
     state_key = STATE_PREFIX + key
     existing = st.session_state.get(state_key)
     if isinstance(existing, Persisted):

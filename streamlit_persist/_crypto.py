@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from streamlit_persist.exceptions import PersistError
 
 if TYPE_CHECKING:
-    from streamlit_persist.envelope import AadFactory, Protector
+    from streamlit_persist._envelope import AadFactory, Protector
 
 __all__ = [
     "MIN_PASSPHRASE_CHARS",

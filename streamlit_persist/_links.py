@@ -4,7 +4,7 @@ Pure functions, no Streamlit: :func:`encode_link` and :func:`decode_link`.
 
 Pipeline (encode)::
 
-    {key: value} --codec.dumps--> (flag, JSON) --header--> plaintext --raw deflate-->
+    {key: value} --_codec.dumps--> (flag, JSON) --header--> plaintext --raw deflate-->
     compressed --protect (purpose "link")--> base64url param value
 
 Param grammar (only base64url characters and ``.``, so nothing is percent-encoded)::
@@ -34,7 +34,7 @@ from typing import Any, Final, Protocol
 
 import orjson
 
-from streamlit_persist import codec, crypto, envelope
+from streamlit_persist import _codec, _crypto, _envelope
 from streamlit_persist.exceptions import PersistError
 
 __all__ = [
@@ -97,18 +97,18 @@ class DecodedLink:
     expires_at: int | None
 
 
-def link_context(namespace: str, page: str, user: str | None = None) -> envelope.Context:
+def link_context(namespace: str, page: str, user: str | None = None) -> _envelope.Context:
     """The context a link is bound to: purpose ``link``, the app namespace and the page."""
-    return envelope.Context("link", namespace, "page:" + page, user)
+    return _envelope.Context("link", namespace, "page:" + page, user)
 
 
 def _fail(message: str) -> PersistError:
     return PersistError("link", message)
 
 
-def _ctx_hash(context: envelope.Context) -> str:
+def _ctx_hash(context: _envelope.Context) -> str:
     digest = hashlib.sha256(context.associated_data("p", "-", LINK_VERSION)).digest()
-    return crypto.b64encode(digest)[:_CTX_CHARS]
+    return _crypto.b64encode(digest)[:_CTX_CHARS]
 
 
 def _compress(data: bytes) -> bytes:
@@ -118,9 +118,9 @@ def _compress(data: bytes) -> bytes:
 
 def encode_link(
     values: Mapping[str, Any],
-    context: envelope.Context,
+    context: _envelope.Context,
     *,
-    protector: envelope.Protector | None = None,
+    protector: _envelope.Protector | None = None,
     ttl_seconds: int | None = 7 * 24 * 3600,
     now: float | None = None,
 ) -> str:
@@ -130,20 +130,20 @@ def encode_link(
             raise PersistError("usage", f"link keys must be str, not {key!r}")
         if is_denied(key):
             raise PersistError("usage", f"{key!r} looks like a secret and never enters a share link", key=key)
-    flag, body = codec.dumps(dict(values))
+    flag, body = _codec.dumps(dict(values))
     issued = int(time.time() if now is None else now)
     expires = None if ttl_seconds is None else issued + int(ttl_seconds)
     ctx = "" if protector is not None else _ctx_hash(context)
     plaintext = orjson.dumps([issued, expires, flag, ctx]) + body
     compressed = _compress(plaintext)
     if protector is None:
-        return "p." + crypto.b64encode(compressed)
+        return "p." + _crypto.b64encode(compressed)
     kid = protector.kid_for_seal()
     if protector.mode == "e":
         kid, sealed = protector.seal(compressed, context.associated_data("e", kid, LINK_VERSION))
         return f"e{kid}.{sealed}"
     if protector.mode == "s":
-        text = crypto.b64encode(compressed).encode("ascii")
+        text = _crypto.b64encode(compressed).encode("ascii")
         kid, sealed = protector.seal(text, context.associated_data("s", kid, LINK_VERSION))
         return f"s{kid}.{sealed}"
     raise PersistError("usage", f"unknown protection mode {protector.mode!r}")
@@ -151,9 +151,9 @@ def encode_link(
 
 def decode_link(
     value: object,
-    context: envelope.Context,
+    context: _envelope.Context,
     *,
-    protector: envelope.Protector | None = None,
+    protector: _envelope.Protector | None = None,
     now: float | None = None,
     max_decompressed: int = MAX_DECOMPRESSED_BYTES,
 ) -> DecodedLink:
@@ -168,8 +168,8 @@ def decode_link(
 
 def _decode(
     value: object,
-    context: envelope.Context,
-    protector: envelope.Protector | None,
+    context: _envelope.Context,
+    protector: _envelope.Protector | None,
     now: float | None,
     max_decompressed: int,
 ) -> DecodedLink:
@@ -189,7 +189,7 @@ def _decode(
 
 
 def _authenticate(
-    mode: str, kid: str, body: str, context: envelope.Context, protector: envelope.Protector | None
+    mode: str, kid: str, body: str, context: _envelope.Context, protector: _envelope.Protector | None
 ) -> bytes:
     if protector is None:
         if mode != "p" or kid:
@@ -211,7 +211,7 @@ def _authenticate(
 
 def _b64(text: str) -> bytes:
     try:
-        return crypto.b64decode(text)
+        return _crypto.b64decode(text)
     except ValueError:
         raise _fail("link is not valid base64url") from None
 
@@ -232,7 +232,7 @@ def _inflate(compressed: bytes, cap: int) -> bytes:
 
 
 def _parse(
-    plaintext: bytes, context: envelope.Context, protector: envelope.Protector | None, now: float | None
+    plaintext: bytes, context: _envelope.Context, protector: _envelope.Protector | None, now: float | None
 ) -> DecodedLink:
     end = plaintext.find(b"]", 0, _HEADER_MAX)
     if end < 0:
@@ -247,7 +247,7 @@ def _parse(
         or len(header) != 4
         or type(header[0]) is not int
         or not (header[1] is None or type(header[1]) is int)
-        or header[2] not in codec.FLAGS
+        or header[2] not in _codec.FLAGS
         or type(header[3]) is not str
         or orjson.dumps(header) != head_bytes
     ):
@@ -261,7 +261,7 @@ def _parse(
         raise _fail("link has expired")
     if issued > moment + _CLOCK_SKEW_SECONDS:
         raise _fail("link is dated in the future")
-    decoded = codec.loads(flag, body)
+    decoded = _codec.loads(flag, body)
     if not isinstance(decoded, dict) or not all(isinstance(k, str) for k in decoded):
         raise _fail("link does not hold a mapping of keys")
     return DecodedLink(decoded, issued, expires)
@@ -272,8 +272,8 @@ def key_sizes(values: Mapping[str, Any]) -> dict[str, int]:
     sizes: dict[str, int] = {}
     for key, value in values.items():
         try:
-            _flag, body = codec.dumps({key: value})
+            _flag, body = _codec.dumps({key: value})
         except PersistError:
             continue
-        sizes[key] = len(crypto.b64encode(_compress(body)))
+        sizes[key] = len(_crypto.b64encode(_compress(body)))
     return dict(sorted(sizes.items(), key=lambda item: -item[1]))
