@@ -10,7 +10,7 @@ import streamlit_persist as sp
 
 st.set_page_config(page_title="streamlit-persist demo", page_icon="💾", layout="wide")
 
-PERSISTED = ["theme", "name", "visits", "city_filter", "price_range", "since", "notes"]
+PERSISTED = ["accent", "name", "visits", "city_filter", "price_range", "since", "notes"]
 # The filters can travel in a share link; a name or notes never do.
 p = sp.persist(PERSISTED, share=["city_filter", "price_range", "since"])
 p.wait()  # show nothing until stored values are back: no flash of defaults
@@ -36,7 +36,7 @@ settings, data = st.columns([1, 2], gap="large")
 with settings:
     st.subheader("Your settings")
     st.text_input("Your name", key="name", placeholder="Ada")
-    st.radio("Theme", ["Light", "Dark", "Solarized"], key="theme", horizontal=True)
+    st.radio("Accent color", ["blue", "orange", "violet"], key="accent", horizontal=True)
     st.multiselect("Cities", ["Berlin", "Lagos", "Lima", "Osaka", "Oslo"], key="city_filter")
     st.slider("Price range (€)", 0, 500, (50, 250), key="price_range")
     st.date_input("Listed since", key="since", value=dt.date(2024, 1, 1))
@@ -44,7 +44,7 @@ with settings:
 
 with data:
     greeting = f"Welcome back, {st.session_state.name}!" if st.session_state.get("name") else "Hello!"
-    st.subheader(greeting)
+    st.subheader(f":{st.session_state.accent}[{greeting}]")
     st.metric("Script runs remembered for you", st.session_state.visits)
     cities = st.session_state.get("city_filter") or ["every city"]
     low, high = st.session_state.price_range
@@ -64,7 +64,7 @@ with data:
     if p.restored:
         st.caption("Restored on this visit: " + ", ".join(sorted(p.restored)))
     for error in p.errors:
-        st.warning(f"{error.key}: {error.message}")
+        st.warning(str(error))  # "key: message", or the message alone (a share link's problem)
 
     left, right = st.columns(2)
     with left:

@@ -1,5 +1,5 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
 
 // Three files in one asset_dir: the bridge (index.js) and the share button (share.js), both
 // Components v2 modules, and the bridge's early copy (early.js), a classic script that
@@ -10,10 +10,31 @@ import { defineConfig } from "vite";
 // Streamlit resolves `js="index.js"` / `js="share.js"` inside the package's asset_dir.
 const ENTRIES = { index: "component/index.ts", share: "component/share.ts", early: "component/early.ts" } as const;
 
+/**
+ * The early copy is inlined into the page with st.html, whose DOMPurify drops a script that
+ * holds "<" before a letter, "/" or "!". Fail the build rather than ship one it would drop.
+ */
+function inlinable(): Plugin {
+  return {
+    name: "streamlit-persist-inlinable",
+    generateBundle(_options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type !== "chunk") continue;
+        const found = /<[\w/!]/.exec(file.code);
+        if (found !== null) {
+          const around = file.code.slice(Math.max(0, found.index - 40), found.index + 40);
+          this.error(`${file.fileName} cannot be inlined by st.html: "<" before a letter, "/" or "!" near: ${around}`);
+        }
+      }
+    },
+  };
+}
+
 export default defineConfig(({ mode }) => {
   const name = mode === "share" || mode === "early" ? mode : "index";
   return {
     base: "./",
+    plugins: name === "early" ? [inlinable()] : [],
     build: {
       outDir: "streamlit_persist/frontend",
       emptyOutDir: name === "index",

@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from streamlit_persist import _codec, _envelope
-from streamlit_persist._crypto import Keyring, generate_secret
-from streamlit_persist._envelope import Context, Protector
+from streamlit_persist._crypto import Keyring, Protector, generate_secret
+from streamlit_persist._envelope import Context
 
 CTX = Context("store", "bench-app", "slot", "alice")
 

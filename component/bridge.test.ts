@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { handle, type SessionRecord } from "./bridge";
-import type { PersistData } from "./protocol";
+import { handle, type Environment, type SessionRecord } from "./bridge";
+import { entriesHash } from "./hash";
+import type { Check, PersistData } from "./protocol";
 import { decodePayload, parseData } from "./protocol";
-import { cookieValue, markerValue, storageHash } from "./cookie";
 import { TabSync } from "./sync";
 
 /** An in-memory Storage with an optional quota (in UTF-16 code units, keys + values). */
@@ -34,16 +34,16 @@ class MemoryStorage implements Storage {
   [name: string]: unknown;
 }
 
+const ALL = "^(?:[\\s\\S]*)(?![\\s\\S])";
+
 function data(overrides: Partial<PersistData> = {}): PersistData {
   return {
-    v: 1,
+    v: 2,
     prefix: "sp:app:",
     storage: "local",
     sid: "s1",
-    hydrate: null,
-    boot: null,
-    rev: 0,
-    full: false,
+    checks: [],
+    rev: 1,
     writes: {},
     cookie: null,
     sync: false,
@@ -51,171 +51,127 @@ function data(overrides: Partial<PersistData> = {}): PersistData {
   };
 }
 
+function ask(req: string, select = ALL): Check {
+  return { req, select, h: null };
+}
+
 describe("handle", () => {
   let storage: MemoryStorage;
-  let sessions: Map<string, SessionRecord>;
+  let env: Environment;
 
   beforeEach(() => {
     storage = new MemoryStorage();
-    sessions = new Map();
+    env = { storage, sessions: new Map<string, SessionRecord>(), doc: null };
     vi.spyOn(console, "warn").mockImplementation(() => undefined);
   });
 
-  it("answers a hydration request with every entry under its prefix only", () => {
+  it("answers a request with the selected entries under its prefix only", () => {
     storage.setItem("sp:app:name", "t1");
     storage.setItem("sp:app:count", "t2");
+    storage.setItem("sp:app:stale", "t3");
     storage.setItem("sp:app2:name", "other app");
     storage.setItem("stActiveTheme-/-v1", "streamlit's own");
-    const message = handle(data({ hydrate: "r1" }), storage, sessions);
-    expect(message).toEqual({ sid: "s1", hydrate: { req: "r1", entries: { name: "t1", count: "t2" } } });
+    const message = handle(data({ checks: [ask("r1", "^(?:name|count)(?![\\s\\S])")] }), env);
+    expect(message).toEqual({ sid: "s1", answers: [{ req: "r1", entries: { name: "t1", count: "t2" } }] });
   });
 
-  it("answers each hydration request once", () => {
-    expect(handle(data({ hydrate: "r1" }), storage, sessions)).not.toBeNull();
-    expect(handle(data({ hydrate: "r1" }), storage, sessions)).toBeNull();
-    expect(handle(data({ hydrate: "r2" }), storage, sessions)?.hydrate?.req).toBe("r2");
+  it("sends every entry when the selection cannot be compiled (Python selects again)", () => {
+    storage.setItem("sp:app:a", "t1");
+    const message = handle(data({ checks: [ask("r1", "(unclosed")] }), env);
+    expect(message?.answers?.[0]?.entries).toEqual({ a: "t1" });
   });
 
-  it("answers again for a new Python session", () => {
-    handle(data({ hydrate: "r1" }), storage, sessions);
-    expect(handle(data({ sid: "s2", hydrate: "r1" }), storage, sessions)?.sid).toBe("s2");
+  it("answers each check once, and afresh for a new Python session", () => {
+    expect(handle(data({ checks: [ask("r1")] }), env)).not.toBeNull();
+    expect(handle(data({ checks: [ask("r1")] }), env)).toBeNull();
+    expect(handle(data({ checks: [ask("r2")] }), env)?.answers?.[0]?.req).toBe("r2");
+    expect(handle(data({ sid: "s2", checks: [ask("r1")] }), env)?.sid).toBe("s2");
+  });
+
+  it("stays quiet when storage matches Python's claim, and answers when it differs", () => {
+    storage.setItem("sp:app:a", "x");
+    expect(handle(data({ checks: [{ req: "b1", select: ALL, h: entriesHash({ a: "x" }) }] }), env)).toBeNull();
+    const stale = { req: "b2", select: ALL, h: entriesHash({ a: "what the cookie said" }) };
+    expect(handle(data({ checks: [stale] }), env)?.answers).toEqual([{ req: "b2", entries: { a: "x" } }]);
+  });
+
+  it("checks claims before applying the writes of the same message", () => {
+    storage.setItem("sp:app:a", "edited in devtools");
+    const claim = { req: "b1", select: ALL, h: entriesHash({ a: "x" }) };
+    const message = handle(data({ checks: [claim], rev: 1, writes: { a: "new" } }), env);
+    expect(message?.answers).toEqual([{ req: "b1", entries: { a: "edited in devtools" } }]);
+    expect(storage.getItem("sp:app:a")).toBe("new");
+  });
+
+  it("a claim that nothing is stored is checked too (a first visit)", () => {
+    expect(handle(data({ checks: [{ req: "b1", select: ALL, h: "" }] }), env)).toBeNull();
+    storage.setItem("sp:app:a", "x");
+    const message = handle(data({ sid: "s2", checks: [{ req: "b1", select: ALL, h: "" }] }), env);
+    expect(message?.answers?.[0]?.entries).toEqual({ a: "x" });
   });
 
   it("writes and removes exactly the given slots, with the prefix", () => {
     storage.setItem("sp:app:old", "x");
     storage.setItem("sidebarWidth", "300");
-    const message = handle(data({ rev: 1, writes: { a: "ta", old: null } }), storage, sessions);
-    expect(message).toBeNull();
+    expect(handle(data({ rev: 1, writes: { a: "ta", old: null } }), env)).toBeNull();
     expect(storage.getItem("sp:app:a")).toBe("ta");
     expect(storage.getItem("sp:app:old")).toBeNull();
     expect(storage.getItem("sidebarWidth")).toBe("300");
   });
 
   it("applies a revision once", () => {
-    handle(data({ rev: 1, writes: { a: "first" } }), storage, sessions);
+    handle(data({ rev: 1, writes: { a: "first" } }), env);
     storage.setItem("sp:app:a", "changed elsewhere");
-    handle(data({ rev: 1, writes: { a: "first" } }), storage, sessions);
+    handle(data({ rev: 1, writes: { a: "first" } }), env);
     expect(storage.getItem("sp:app:a")).toBe("changed elsewhere");
   });
 
-  it("asks for a full resend when a revision was missed", () => {
-    handle(data({ rev: 1, writes: { a: "1" } }), storage, sessions);
-    const message = handle(data({ rev: 3, writes: { b: "3" } }), storage, sessions);
-    expect(message).toEqual({ sid: "s1", resync: true });
-    expect(storage.getItem("sp:app:b")).toBe("3");
-  });
-
-  it("a full write drops entries it does not list, inside the prefix only", () => {
-    storage.setItem("sp:app:stale", "x");
-    storage.setItem("sp:other:keep", "y");
-    handle(data({ rev: 5, full: true, writes: { a: "1" } }), storage, sessions);
-    expect(storage.getItem("sp:app:stale")).toBeNull();
-    expect(storage.getItem("sp:app:a")).toBe("1");
-    expect(storage.getItem("sp:other:keep")).toBe("y");
+  it("skips a write older than one the slot already got (the two mounts of a run race)", () => {
+    handle(data({ rev: 3, writes: { a: "newer" } }), env);
+    handle(data({ rev: 2, writes: { a: "older", b: "only here" } }), env);
+    expect(storage.getItem("sp:app:a")).toBe("newer");
+    expect(storage.getItem("sp:app:b")).toBe("only here");
   });
 
   it("reports a quota failure, keeps the old value and the other slots", () => {
     storage = new MemoryStorage(60);
+    env.storage = storage;
     storage.setItem("sp:app:a", "old");
-    const message = handle(
-      data({ rev: 1, writes: { a: "x".repeat(100), b: "small" } }),
-      storage,
-      sessions,
-    );
-    expect(message?.failures).toEqual([
-      { slot: "a", kind: "quota", message: "The quota has been exceeded." },
-    ]);
+    const message = handle(data({ rev: 1, writes: { a: "x".repeat(100), b: "small" } }), env);
+    expect(message?.failures).toEqual([{ slot: "a", kind: "quota", message: "The quota has been exceeded." }]);
     expect(storage.getItem("sp:app:a")).toBe("old");
     expect(storage.getItem("sp:app:b")).toBe("small");
   });
 
-  it("answers hydration with a storage failure when storage is unavailable", () => {
-    const message = handle(data({ hydrate: "r1" }), null, sessions);
-    expect(message?.hydrate).toEqual({ req: "r1", entries: {} });
+  it("answers with nothing and says storage is unavailable, once per session", () => {
+    env.storage = null;
+    const message = handle(data({ checks: [ask("r1")] }), env);
+    expect(message?.answers).toEqual([{ req: "r1", entries: {} }]);
     expect(message?.failures?.[0]?.kind).toBe("storage");
+    expect(handle(data({ rev: 1, writes: { a: "t" } }), env)).toBeNull(); // told already: no rerun loop
   });
 });
 
 describe("boot cookie", () => {
-  let storage: MemoryStorage;
-  let sessions: Map<string, SessionRecord>;
-  const spec = { name: "sp_0123abcd", budget: 200, maxAge: 3600 };
+  const spec = { name: "sp_0123abcd", value: "b1.mac.body", maxAge: 3600 };
 
-  beforeEach(() => {
-    storage = new MemoryStorage();
-    sessions = new Map();
-  });
+  function cookie(name: string): string | undefined {
+    return document.cookie
+      .split("; ")
+      .find((c) => c.startsWith(`${name}=`))
+      ?.slice(name.length + 1);
+  }
 
-  it("hashes like boot.storage_hash in Python (shared vector)", () => {
-    expect(storageHash({ name: 'sp1.p.-.1.[1,null,"j","Ann"]', ü: "é😀" })).toBe("88885e05");
-    expect(storageHash({})).toBe("");
-    expect(markerValue("c6ce022f")).toBe("eyJoIjoiYzZjZTAyMmYiLCJlIjpudWxsfQ");
-  });
-
-  it("stays quiet when storage matches what Python restored from the cookie", () => {
-    storage.setItem("sp:app:a", "x");
-    const message = handle(data({ boot: { req: "b1", h: storageHash({ a: "x" }) } }), storage, sessions);
-    expect(message).toBeNull();
-  });
-
-  it("sends storage when it differs from the cookie, before applying writes", () => {
-    storage.setItem("sp:app:a", "edited in devtools");
-    const message = handle(
-      data({ boot: { req: "b1", h: storageHash({ a: "x" }) }, rev: 1, writes: { a: "new" } }),
-      storage,
-      sessions,
-    );
-    expect(message?.hydrate).toEqual({ req: "b1", entries: { a: "edited in devtools" } });
-    expect(storage.getItem("sp:app:a")).toBe("new");
-  });
-
-  it("claims of an empty storage are checked too (first visit without a cookie)", () => {
-    expect(handle(data({ boot: { req: "b1", h: "" } }), storage, sessions)).toBeNull();
-    storage.setItem("sp:app:a", "x");
-    const message = handle(data({ sid: "s2", boot: { req: "b1", h: "" } }), storage, sessions);
-    expect(message?.hydrate?.entries).toEqual({ a: "x" });
-  });
-
-  it("writes a compressed cookie after writes, and a too-large marker past the budget", async () => {
-    handle(data({ rev: 1, writes: { a: "x" }, cookie: spec }), storage, sessions, document);
-    await vi.waitFor(() => expect(cookie("sp_0123abcd")).toMatch(/^z\./));
-    expect(await inflate(cookie("sp_0123abcd") ?? "")).toEqual({ h: storageHash({ a: "x" }), e: { a: "x" } });
-    const random = Array.from({ length: 400 }, (_, i) => ((i * 7919) % 251).toString(36)).join("");
-    handle(data({ rev: 2, writes: { b: random }, cookie: spec }), storage, sessions, document);
-    await vi.waitFor(() => expect(cookie("sp_0123abcd")).toBe(markerValue(storageHash({ a: "x", b: random }))));
-  });
-
-  it("fits 20 values of 100 hex characters in the default 2,048-character budget", async () => {
-    const entries: Record<string, string> = {};
-    for (let i = 0; i < 20; i++) {
-      const hex = Array.from({ length: 100 }, (_, j) => ((i * 131 + j * 17 + ((j * j) % 13)) % 16).toString(16));
-      entries[`k${i}`] = `sp1.p.-.1.[1795493012,null,"j","${hex.join("")}"]`;
-    }
-    const value = await cookieValue(entries, 2048);
-    expect(value.startsWith("z.")).toBe(true);
-    expect(value.length).toBeLessThanOrEqual(2048);
-  });
-
-  it("deletes the cookie when nothing is stored", async () => {
-    handle(data({ rev: 1, writes: { a: "x" }, cookie: spec }), storage, sessions, document);
-    handle(data({ rev: 2, writes: { a: null }, cookie: spec }), storage, sessions, document);
-    await vi.waitFor(() => expect(document.cookie).not.toContain("sp_0123abcd="));
+  it("writes the value Python computed at once, and deletes it when told", () => {
+    const env: Environment = { storage: new MemoryStorage(), sessions: new Map(), doc: document };
+    handle(data({ rev: 1, writes: { a: "x" }, cookie: spec }), env);
+    expect(cookie("sp_0123abcd")).toBe("b1.mac.body");
+    handle(data({ rev: 3, writes: { a: null }, cookie: { ...spec, value: "" } }), env);
+    expect(cookie("sp_0123abcd")).toBeUndefined();
+    handle(data({ rev: 2, cookie: spec }), env); // an older message arriving late changes nothing
+    expect(cookie("sp_0123abcd")).toBeUndefined();
   });
 });
-
-function cookie(name: string): string | undefined {
-  return document.cookie
-    .split("; ")
-    .find((c) => c.startsWith(`${name}=`))
-    ?.slice(name.length + 1);
-}
-
-async function inflate(value: string): Promise<unknown> {
-  const b64 = value.slice(2).replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  return JSON.parse(await new Response(stream).text());
-}
 
 describe("TabSync", () => {
   it("reports what storage holds now for changed slots under the prefix, batched", async () => {
@@ -245,14 +201,14 @@ describe("decodePayload", () => {
   const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
   it("reads the JSON bytes Python sends", () => {
-    expect(decodePayload(bytes('{"v":1,"writes":{"a":"t\u00e9"}}'))).toEqual({ v: 1, writes: { a: "t\u00e9" } });
+    expect(decodePayload(bytes('{"v":2,"writes":{"a":"t\u00e9"}}'))).toEqual({ v: 2, writes: { a: "t\u00e9" } });
   });
 
   it.each([
-    ["an object", { v: 1 }],
-    ["a string", '{"v":1}'],
+    ["an object", { v: 2 }],
+    ["a string", '{"v":2}'],
     ["null", null],
-    ["truncated JSON", bytes('{"v":1')],
+    ["truncated JSON", bytes('{"v":2')],
     ["invalid UTF-8", new Uint8Array([0x7b, 0xff, 0x7d])],
   ])("gives undefined for %s", (_name, raw) => {
     expect(decodePayload(raw)).toBeUndefined();
@@ -261,18 +217,24 @@ describe("decodePayload", () => {
 
 describe("parseData", () => {
   it("accepts what Python sends", () => {
-    expect(parseData(data({ writes: { a: null, b: "t" } }))).toEqual(data({ writes: { a: null, b: "t" } }));
+    const sent = data({ checks: [ask("r")], writes: { a: null, b: "t" }, cookie: { name: "sp_0badcafe", value: "", maxAge: 1 } });
+    expect(parseData(sent)).toEqual(sent);
   });
 
   it.each([
     null,
     "text",
-    { ...data(), v: 2 },
+    { ...data(), v: 1 },
     { ...data(), prefix: "nothing-of-ours" },
     { ...data(), storage: "cookie" },
     { ...data(), rev: 1.5 },
     { ...data(), writes: { a: 1 } },
     { ...data(), writes: [] },
+    { ...data(), rev: "1" },
+    { ...data(), checks: [{ req: "r", select: 1, h: null }] },
+    { ...data(), checks: {} },
+    { ...data(), cookie: { name: "evil", value: "", maxAge: 1 } },
+    { ...data(), cookie: { name: "sp_0badcafe", value: "a;b=c", maxAge: 1 } },
   ])("rejects %j", (raw) => {
     expect(parseData(raw)).toBeNull();
   });

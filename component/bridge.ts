@@ -1,99 +1,79 @@
 /**
- * What the browser does with one PersistData: check the boot cookie's claim, apply
- * writes in order, answer hydration requests once, keep the boot cookie in step, and
- * ask for a full resend when a message was missed. Pure apart from the Storage and
- * Document it is given, so vitest drives it directly. `leaving` (the early copy, early.ts)
- * writes the boot cookie at once instead of deferring it.
+ * What the browser does with one PersistData: check Python's claims about storage, apply
+ * writes newer than what each slot holds, and write the boot cookie Python computed. Pure
+ * apart from the Storage and Document it is given, so vitest drives it directly; the
+ * component module (index.ts) and the early copy (early.ts) share it.
  */
-import { storageHash, writeBootCookie, writeBootCookieNow } from "./cookie";
-import { applyWrites, readAll } from "./store";
-import type { Failure, PersistData, PersistMessage } from "./protocol";
+import { writeCookie } from "./cookie";
+import { entriesHash } from "./hash";
+import { applyWrites, readSelected } from "./store";
+import type { Answer, Failure, PersistData, PersistMessage } from "./protocol";
 
 /** What this page knows about one Python session of one namespace. */
 export interface SessionRecord {
   sid: string;
-  appliedRev: number;
+  /** The message revision each slot was last written by (messages may arrive out of order). */
+  slotRevs: Map<string, number>;
   answered: Set<string>;
-  cookieSynced: boolean;
-  /** This page load's first run changed a stored value (Python said so): the cookie says so too. */
-  firstRunWrote: boolean;
+  /** The boot cookie value written last, and the revision it came with. */
+  cookie: string | null;
+  cookieRev: number;
+  /** Python was told the storage is unavailable (once per session, or every run would rerun). */
+  toldUnavailable: boolean;
 }
 
-/** Runs deferred work; the page passes `setTimeout`, so cookie upkeep never delays a message. */
-export type Scheduler = (task: () => void) => void;
+/** Where `handle` works: the storage Python asked for (null when the browser refuses it). */
+export interface Environment {
+  storage: Storage | null;
+  sessions: Map<string, SessionRecord>;
+  doc: Document | null;
+}
 
-export function handle(
-  data: PersistData,
-  storage: Storage | null,
-  sessions: Map<string, SessionRecord>,
-  doc: Document | null = null,
-  later: Scheduler = (task) => task(),
-  leaving = false,
-): PersistMessage | null {
+export function handle(data: PersistData, env: Environment): PersistMessage | null {
   const id = `${data.storage}|${data.prefix}`;
-  let record = sessions.get(id);
+  let record = env.sessions.get(id);
   if (record === undefined || record.sid !== data.sid) {
     // A new Python session (reload, reconnect): it has seen nothing of this page yet.
-    record = { sid: data.sid, appliedRev: 0, answered: new Set(), cookieSynced: false, firstRunWrote: false };
-    sessions.set(id, record);
+    record = { sid: data.sid, slotRevs: new Map(), answered: new Set(), cookie: null, cookieRev: -1, toldUnavailable: false };
+    env.sessions.set(id, record);
   }
+  const answers: Answer[] = [];
+  const failures: Failure[] = [];
+  const storage = env.storage;
+
+  // Before any write: each claim is about storage as Python last saw it.
+  for (const check of data.checks) {
+    if (record.answered.has(check.req)) continue;
+    record.answered.add(check.req);
+    const entries = storage === null ? {} : readSelected(storage, data.prefix, check.select);
+    if (check.h === null || entriesHash(entries) !== check.h) answers.push({ req: check.req, entries });
+  }
+  const wants = answers.length > 0 || Object.keys(data.writes).length > 0;
+  if (storage === null && wants && !record.toldUnavailable) {
+    record.toldUnavailable = true;
+    failures.push({ slot: "", kind: "storage", message: `${data.storage}Storage is unavailable` });
+  }
+
+  if (storage !== null) {
+    const newer: Record<string, string | null> = {};
+    for (const [slot, token] of Object.entries(data.writes)) {
+      if (data.rev > (record.slotRevs.get(slot) ?? 0)) {
+        newer[slot] = token;
+        record.slotRevs.set(slot, data.rev);
+      }
+    }
+    failures.push(...applyWrites(storage, data.prefix, newer));
+  }
+
+  if (data.cookie !== null && env.doc !== null && data.rev > record.cookieRev) {
+    record.cookieRev = data.rev;
+    if (data.cookie.value !== record.cookie) writeCookie(env.doc, data.cookie);
+    record.cookie = data.cookie.value;
+  }
+
+  if (answers.length === 0 && failures.length === 0) return null;
   const message: PersistMessage = { sid: data.sid };
-  let send = false;
-
-  if (storage === null) {
-    if (data.hydrate !== null && !record.answered.has(data.hydrate)) {
-      record.answered.add(data.hydrate);
-      message.hydrate = { req: data.hydrate, entries: {} };
-      message.failures = [{ slot: "", kind: "storage", message: `${data.storage}Storage is unavailable` }];
-      send = true;
-    }
-    return send ? message : null;
-  }
-
-  // Before any write: Python restored from the cookie; storage wins where they differ.
-  if (data.boot !== null && !record.answered.has(data.boot.req)) {
-    record.answered.add(data.boot.req);
-    const entries = readAll(storage, data.prefix);
-    if (storageHash(entries) !== data.boot.h) {
-      message.hydrate = { req: data.boot.req, entries };
-      send = true;
-    }
-  }
-
-  let changed = false;
-  if (data.rev > record.appliedRev) {
-    const missed = data.rev > record.appliedRev + 1 && !data.full && record.appliedRev > 0;
-    const failures: Failure[] = applyWrites(storage, data.prefix, data.writes, data.full);
-    record.appliedRev = data.rev;
-    if (leaving && data.cookie?.wrote === true) record.firstRunWrote = true;
-    changed = true;
-    if (failures.length > 0) {
-      message.failures = failures;
-      send = true;
-    }
-    if (missed) {
-      message.resync = true;
-      send = true;
-    }
-  }
-
-  if (data.hydrate !== null && !record.answered.has(data.hydrate)) {
-    record.answered.add(data.hydrate);
-    message.hydrate = { req: data.hydrate, entries: readAll(storage, data.prefix) };
-    send = true;
-  }
-
-  if (data.cookie !== null && doc !== null && (changed || !record.cookieSynced)) {
-    const spec = data.cookie;
-    if (leaving) {
-      // The page may be gone before a deferred write: Python's value for it, now. The
-      // module still checks it against storage (cookieSynced stays false).
-      writeBootCookieNow(doc, spec);
-    } else {
-      record.cookieSynced = true;
-      const wrote = record.firstRunWrote;
-      later(() => void writeBootCookie(doc, spec, readAll(storage, data.prefix), wrote));
-    }
-  }
-  return send ? message : null;
+  if (answers.length > 0) message.answers = answers;
+  if (failures.length > 0) message.failures = failures;
+  return message;
 }

@@ -25,7 +25,7 @@ const render: FrontendRenderer<State, unknown> = ({ data, parentElement, setTrig
       console.warn("[streamlit-persist] Ignoring data of an unknown shape", data);
       return;
     }
-    const handled = handle(parsed, openStorage(parsed.storage), page.sessions, document, (task) => setTimeout(task, 0));
+    const handled = handle(parsed, { storage: openStorage(parsed.storage), sessions: page.sessions, doc: document });
     const message = withWaiting(page, parsed.sid, handled);
     if (message !== null) setTriggerValue(MESSAGE_EVENT, message);
     if (parsed.sync && parsed.storage === "local") {

@@ -37,6 +37,8 @@ export function withWaiting(state: PageState, sid: string, message: PersistMessa
 function merge(earlier: PersistMessage, later: PersistMessage | null): PersistMessage {
   if (later === null) return earlier;
   const merged: PersistMessage = { ...earlier, ...later };
+  const answers = [...(earlier.answers ?? []), ...(later.answers ?? [])];
+  if (answers.length > 0) merged.answers = answers;
   const failures = [...(earlier.failures ?? []), ...(later.failures ?? [])];
   if (failures.length > 0) merged.failures = failures;
   return merged;

@@ -1,25 +1,27 @@
 /**
- * Messages between Python and the browser module. Mirrors
- * `streamlit_persist/_protocol.py`; change both together.
+ * Messages between Python and the browser module. Mirrors `streamlit_persist/_protocol.py`;
+ * change both together.
  */
 
 export type StorageKind = "local" | "session";
 
-/** Python restored from the boot cookie whose storage hash was `h`. */
-export interface BootCheck {
+/**
+ * Python's claim about what storage holds for the slots `select` matches: answer with those
+ * entries when `h` is null (Python knows nothing yet) or differs from their hash.
+ */
+export interface Check {
   req: string;
-  h: string;
+  /** A JavaScript regular expression (flag `u`) over slot names. */
+  select: string;
+  h: string | null;
 }
 
+/** The boot cookie's next value, computed (and authenticated) by Python. */
 export interface CookieSpec {
   name: string;
-  /** Characters of the cookie value at most; over it, a "too large" marker. */
-  budget: number;
+  /** "" deletes the cookie. */
+  value: string;
   maxAge: number;
-  /** The early copy only: the cookie value for the state after this run, computed by Python. */
-  value?: string;
-  /** The early copy only: this first run changed a stored value (later cookies keep saying so). */
-  wrote?: boolean;
 }
 
 /** Python -> browser, sent with every mount. */
@@ -30,17 +32,15 @@ export interface PersistData {
   storage: StorageKind;
   /** The Python session; a new one means answer afresh. */
   sid: string;
-  /** Request id: read every entry under `prefix` and send it back. */
-  hydrate: string | null;
-  /** Answer `hydrate` (with this req) only if storage differs from the boot cookie. */
-  boot: BootCheck | null;
-  /** +1 with every message that carries writes; a gap means one was missed. */
+  /** Checked BEFORE this message's writes, each answered at most once. */
+  checks: Check[];
+  /**
+   * +1 with every message of this Python session. The two mounts of a run may reach the
+   * module in either order: a write (or cookie) older than one already applied is skipped.
+   */
   rev: number;
-  /** `writes` holds every entry: remove the others under `prefix`. */
-  full: boolean;
   /** slot -> token; null removes the entry. */
   writes: Record<string, string | null>;
-  /** Keep the boot cookie in step with storage. */
   cookie: CookieSpec | null;
   /** Report storage changes made by other tabs. */
   sync: boolean;
@@ -52,23 +52,27 @@ export interface Failure {
   message: string;
 }
 
+export interface Answer {
+  req: string;
+  entries: Record<string, string>;
+}
+
 /** Browser -> Python, sent as ONE trigger (each trigger costs one script run). */
 export interface PersistMessage {
   sid: string;
-  hydrate?: { req: string; entries: Record<string, string> };
+  answers?: Answer[];
   failures?: Failure[];
-  resync?: true;
   /** Entries another tab changed (null: removed). */
   sync?: Record<string, string | null>;
 }
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const MESSAGE_EVENT = "message";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * Component data arrives as JSON bytes (`encode` in bridge.py), which Streamlit forwards
+ * Component data arrives as JSON bytes (`encode` in _protocol.py), which Streamlit forwards
  * untouched; undefined when it is anything else or not JSON.
  */
 export function decodePayload(raw: unknown): unknown {
@@ -82,55 +86,53 @@ export function decodePayload(raw: unknown): unknown {
 
 /** Validate untrusted data; null when it is not a message this module understands. */
 export function parseData(raw: unknown): PersistData | null {
-  if (typeof raw !== "object" || raw === null) return null;
-  const d = raw as Record<string, unknown>;
-  if (d["v"] !== PROTOCOL_VERSION) return null;
-  if (typeof d["prefix"] !== "string" || !d["prefix"].startsWith("sp:")) return null;
-  if (d["storage"] !== "local" && d["storage"] !== "session") return null;
-  if (typeof d["sid"] !== "string") return null;
-  if (d["hydrate"] !== null && typeof d["hydrate"] !== "string") return null;
-  if (typeof d["rev"] !== "number" || !Number.isInteger(d["rev"])) return null;
-  if (typeof d["full"] !== "boolean") return null;
-  const writes = d["writes"];
-  if (typeof writes !== "object" || writes === null || Array.isArray(writes)) return null;
+  if (!isObject(raw)) return null;
+  if (raw["v"] !== PROTOCOL_VERSION) return null;
+  const { prefix, storage, sid, checks, rev, writes, cookie, sync } = raw;
+  if (typeof prefix !== "string" || !prefix.startsWith("sp:")) return null;
+  if (storage !== "local" && storage !== "session") return null;
+  if (typeof sid !== "string") return null;
+  if (!Array.isArray(checks) || !checks.every(isCheck)) return null;
+  if (typeof rev !== "number" || !Number.isInteger(rev)) return null;
+  if (typeof sync !== "boolean") return null;
+  if (!isObject(writes) || Array.isArray(writes)) return null;
   for (const value of Object.values(writes)) {
     if (value !== null && typeof value !== "string") return null;
   }
-  const boot = d["boot"];
-  if (boot !== null && !isBootCheck(boot)) return null;
-  const cookie = d["cookie"];
   if (cookie !== null && !isCookieSpec(cookie)) return null;
-  if (typeof d["sync"] !== "boolean") return null;
   return {
     v: PROTOCOL_VERSION,
-    prefix: d["prefix"],
-    storage: d["storage"],
-    sid: d["sid"],
-    hydrate: d["hydrate"],
-    boot,
-    rev: d["rev"],
-    full: d["full"],
+    prefix,
+    storage,
+    sid,
+    checks,
+    rev,
     writes: writes as Record<string, string | null>,
     cookie,
-    sync: d["sync"],
+    sync,
   };
 }
 
-function isBootCheck(raw: unknown): raw is BootCheck {
-  if (typeof raw !== "object" || raw === null) return false;
-  const b = raw as Record<string, unknown>;
-  return typeof b["req"] === "string" && typeof b["h"] === "string";
+function isObject(raw: unknown): raw is Record<string, unknown> {
+  return typeof raw === "object" && raw !== null;
+}
+
+function isCheck(raw: unknown): raw is Check {
+  return (
+    isObject(raw) &&
+    typeof raw["req"] === "string" &&
+    typeof raw["select"] === "string" &&
+    (raw["h"] === null || typeof raw["h"] === "string")
+  );
 }
 
 function isCookieSpec(raw: unknown): raw is CookieSpec {
-  if (typeof raw !== "object" || raw === null) return false;
-  const c = raw as Record<string, unknown>;
   return (
-    typeof c["name"] === "string" &&
-    /^sp_[0-9a-f]{8}$/.test(c["name"]) &&
-    Number.isInteger(c["budget"]) &&
-    Number.isInteger(c["maxAge"]) &&
-    (c["value"] === undefined || (typeof c["value"] === "string" && /^[A-Za-z0-9._-]*$/.test(c["value"]))) &&
-    (c["wrote"] === undefined || typeof c["wrote"] === "boolean")
+    isObject(raw) &&
+    typeof raw["name"] === "string" &&
+    /^sp_[0-9a-f]{8}$/.test(raw["name"]) &&
+    typeof raw["value"] === "string" &&
+    /^[A-Za-z0-9._-]*$/.test(raw["value"]) &&
+    Number.isInteger(raw["maxAge"])
   );
 }

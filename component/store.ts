@@ -7,11 +7,24 @@ import type { Failure } from "./protocol";
 
 const LOG_PREFIX = "[streamlit-persist]";
 
-export function readAll(storage: Storage, prefix: string): Record<string, string> {
+/**
+ * The entries under `prefix` whose slot `select` matches (a regular expression from Python,
+ * flag `u`). An expression this browser cannot compile selects every entry: Python selects
+ * again on arrival, so sending more is safe, sending less is not.
+ */
+export function readSelected(storage: Storage, prefix: string, select: string): Record<string, string> {
+  let pattern: RegExp | null = null;
+  try {
+    pattern = new RegExp(select, "u");
+  } catch (error) {
+    console.warn(`${LOG_PREFIX} Unable to use the key selection; sending every entry:`, error);
+  }
   const entries: Record<string, string> = {};
   for (const name of keysUnder(storage, prefix)) {
+    const slot = name.slice(prefix.length);
+    if (pattern !== null && !pattern.test(slot)) continue;
     const value = storage.getItem(name);
-    if (value !== null) entries[name.slice(prefix.length)] = value;
+    if (value !== null) entries[slot] = value;
   }
   return entries;
 }
@@ -27,18 +40,8 @@ export function keysUnder(storage: Storage, prefix: string): string[] {
 }
 
 /** Apply writes slot by slot; a failed write leaves the old value and the other slots intact. */
-export function applyWrites(
-  storage: Storage,
-  prefix: string,
-  writes: Record<string, string | null>,
-  full: boolean,
-): Failure[] {
+export function applyWrites(storage: Storage, prefix: string, writes: Record<string, string | null>): Failure[] {
   const failures: Failure[] = [];
-  if (full) {
-    for (const name of keysUnder(storage, prefix)) {
-      if (!(name.slice(prefix.length) in writes)) storage.removeItem(name);
-    }
-  }
   // Removals first: they free space for the writes that follow.
   const ordered = Object.entries(writes).sort(([, a], [, b]) => Number(a !== null) - Number(b !== null));
   for (const [slot, token] of ordered) {

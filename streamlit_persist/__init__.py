@@ -7,13 +7,15 @@
 from streamlit_persist._codec import register_codec
 from streamlit_persist._crypto import Keyring, Passphrase, generate_secret, passphrase
 from streamlit_persist._persisted import Persisted, persist
-from streamlit_persist.exceptions import PersistError
+from streamlit_persist.exceptions import ErrorRecord, PersistError, UsageError
 
 __all__ = [
+    "ErrorRecord",
     "Keyring",
     "Passphrase",
     "PersistError",
     "Persisted",
+    "UsageError",
     "generate_secret",
     "passphrase",
     "persist",

@@ -41,7 +41,7 @@ from typing import Any, Final, NamedTuple, NoReturn, TypeVar
 
 import orjson
 
-from streamlit_persist.exceptions import PersistError
+from streamlit_persist.exceptions import PersistError, UsageError
 
 T = TypeVar("T")
 
@@ -95,20 +95,20 @@ def register_codec(cls: type[T], name: str, encode: Callable[[T], Any], decode: 
     """
     global _order
     if not isinstance(cls, type):
-        raise PersistError("usage", f"register_codec needs a class, got {cls!r}")
+        raise UsageError(f"register_codec needs a class, got {cls!r}")
     if cls in _NATIVE:
-        raise PersistError("usage", f"{cls.__qualname__} is stored natively and cannot get a codec")
+        raise UsageError(f"{cls.__qualname__} is stored natively and cannot get a codec")
     if not isinstance(name, str) or not name:
-        raise PersistError("usage", f"codec name must be a non-empty str, got {name!r}")
+        raise UsageError(f"codec name must be a non-empty str, got {name!r}")
     if name in _BUILTIN_TAGS:
-        raise PersistError("usage", f"codec name {name!r} is reserved for a built-in type")
+        raise UsageError(f"codec name {name!r} is reserved for a built-in type")
     if not callable(encode) or not callable(decode):
-        raise PersistError("usage", "register_codec needs callable encode and decode functions")
+        raise UsageError("register_codec needs callable encode and decode functions")
     entry = _Codec(cls, name, encode, decode)
     with _lock:
         old = _by_name.get(name)
         if old is not None and old.cls is not cls and _qualname(old.cls) != _qualname(cls):
-            raise PersistError("usage", f"codec name {name!r} is already used for {_qualname(old.cls)}")
+            raise UsageError(f"codec name {name!r} is already used for {_qualname(old.cls)}")
         # the name keeps its place in the isinstance order; the class drops its other names there
         kept = [entry if e.name == name else e for e in _order if e.cls is not cls or e.name == name]
         _order = tuple(kept) if entry in kept else (*kept, entry)
@@ -333,6 +333,30 @@ def dumps(value: Any) -> tuple[str, bytes]:
         raise PersistError("unsupported", e.message()) from e
     except Exception as e:
         raise PersistError("unsupported", f"value cannot be stored: {e!r}") from e
+
+
+def unchanged(old: Any, new: Any) -> bool:
+    """True if ``new`` certainly encodes like ``old``, decided without encoding either.
+
+    Only immutable scalars are compared (``1``, ``1.0`` and ``True`` differ; so do ``0.0`` and
+    ``-0.0``, ``Decimal("1.0")`` and ``Decimal("1.00")``, and datetimes in different zones);
+    anything else answers False: encode it to know. Cheap enough to run on every key of every run.
+    """
+    t = type(new)
+    if t is not type(old) or t not in _SCALARS:
+        return False
+    if new is old:
+        return True
+    if t is float or t is Decimal:
+        return repr(new) == repr(old)
+    if t is datetime or t is time:
+        return bool(new == old) and new.isoformat() == old.isoformat()
+    return bool(new == old)
+
+
+_SCALARS: Final[frozenset[type[Any]]] = frozenset(
+    {str, int, bool, float, type(None), bytes, date, datetime, time, timedelta, Decimal, uuid.UUID}
+)
 
 
 # --- decoding -----------------------------------------------------------------------------------

@@ -5,12 +5,12 @@ master secret HKDF-SHA256 derives one subkey per purpose (``store``, ``link``) a
 (encryption, MAC), and a ``kid``: eight base64url characters that only *select* a key by
 dictionary lookup. Nothing about the algorithm or its parameters is ever read from a token.
 
-Token bodies (see ``envelope`` for the header)::
+Token bodies (see ``_envelope`` for the header)::
 
     e: base64url_nopad(nonce[12] || ciphertext || tag[16])
     s: base64url_nopad(hmac_sha256[32]) "." plaintext-as-UTF-8-text
 
-The associated data from ``envelope.Context.associated_data`` binds a body to its mode, purpose,
+The associated data from ``_envelope.Context.associated_data`` binds a body to its mode, purpose,
 namespace, slot, kid, schema version and user: AES-GCM authenticates it, and the MAC covers
 ``len(aad) || aad || plaintext``. Opening never raises anything but ``PersistError``.
 
@@ -22,7 +22,6 @@ passphrase gives the same key in every process, and it is never taken from the c
 
 from __future__ import annotations
 
-import binascii
 import functools
 import hashlib
 import hmac
@@ -30,19 +29,16 @@ import os
 import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Final, Literal, Protocol, TypeAlias
 
-import pybase64
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from streamlit_persist.exceptions import PersistError
-
-if TYPE_CHECKING:
-    from streamlit_persist._envelope import AadFactory, Protector
+from streamlit_persist._encoding import b64decode, b64encode
+from streamlit_persist.exceptions import PersistError, UsageError
 
 __all__ = [
     "MIN_PASSPHRASE_CHARS",
@@ -50,10 +46,12 @@ __all__ = [
     "MIN_SECRET_CHARS",
     "PASSPHRASE_SALT",
     "PURPOSES",
+    "AadFactory",
     "AesGcmProtector",
     "HmacProtector",
     "Keyring",
     "Passphrase",
+    "Protector",
     "SecretInput",
     "generate_secret",
     "passphrase",
@@ -93,44 +91,29 @@ _MODES: Final[dict[str, str]] = {
 }
 
 
-# --------------------------------------------------------------------------- base64url
-
-
-_B64_VALUES: Final[dict[int, int]] = {
-    c: i for i, c in enumerate(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-}
-
-
-def b64encode(data: bytes) -> str:
-    """base64url without padding (pybase64: SIMD, ~20x the stdlib on 1 MB values)."""
-    return pybase64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64decode(text: str) -> bytes:
-    """Strict base64url without padding: only the 64 alphabet characters, canonical tail bits.
-
-    Equivalent to ``b64encode(b64decode(text)) == text`` but O(1) after decoding: the unused
-    low bits of the last character must be zero and the length must not be 1 mod 4.
-    Raises ``ValueError`` on anything else.
-    """
-    if not text.isascii():
-        raise ValueError("not base64url")
-    raw = text.encode("ascii")
-    rest = len(raw) % 4
-    if rest == 1 or b"=" in raw or b"+" in raw or b"/" in raw:  # the standard alphabet is not ours
-        raise ValueError("not base64url")
-    try:
-        data = pybase64.b64decode(raw + b"=" * (-len(raw) % 4), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError) as e:
-        raise ValueError("not base64url") from e
-    if rest:
-        unused = 0x0F if rest == 2 else 0x03
-        if _B64_VALUES[raw[-1]] & unused:
-            raise ValueError("not canonical base64url")
-    return data
-
-
 # --------------------------------------------------------------------------- secrets
+
+
+class AadFactory(Protocol):
+    def __call__(self, kid: str) -> bytes: ...
+
+
+class Protector(Protocol):
+    """Seals plaintext for a context and opens it again (the two classes below implement it)."""
+
+    mode: str
+
+    def seal(self, plaintext: bytes, aad: bytes) -> tuple[str, str]:
+        """Return ``(kid, body)``; ``kid`` must not contain ``.``."""
+        ...
+
+    def kid_for_seal(self) -> str:
+        """The kid ``seal`` will use (it is part of the associated data)."""
+        ...
+
+    def open(self, kid: str, body: str, aad_for: AadFactory) -> tuple[bytes, bool]:
+        """Return ``(plaintext, sealed_with_old_key)``; raise ``PersistError`` on any failure."""
+        ...
 
 
 class Passphrase:
@@ -161,17 +144,15 @@ def passphrase(text: str) -> Passphrase:
     a passphrase is only as strong as it is unguessable.
     """
     if not isinstance(text, str):
-        raise PersistError("usage", f"sp.passphrase() takes a str, not {type(text).__name__}")
+        raise UsageError(f"sp.passphrase() takes a str, not {type(text).__name__}")
     if len(text) < MIN_PASSPHRASE_CHARS or not text.strip():
-        raise PersistError(
-            "usage",
-            f"the passphrase is too short: use at least {MIN_PASSPHRASE_CHARS} characters "
+        raise UsageError(f"the passphrase is too short: use at least {MIN_PASSPHRASE_CHARS} characters "
             "(longer is better), or a random secret instead. " + _GUIDANCE,
         )
     try:
         raw = text.encode("utf-8")
     except UnicodeEncodeError as e:
-        raise PersistError("usage", "the passphrase is not valid Unicode text") from e
+        raise UsageError("the passphrase is not valid Unicode text") from e
     return Passphrase(_stretch(raw))
 
 
@@ -194,14 +175,12 @@ _REPEAT_WINDOW: Final = 8
 
 def _master_from_str(secret: str, where: str) -> bytes:
     if len(secret) < MIN_SECRET_CHARS:
-        raise PersistError(
-            "usage",
-            f"{where} is too short ({len(secret)} characters): a secret needs at least 32 random "
+        raise UsageError(f"{where} is too short ({len(secret)} characters): a secret needs at least 32 random "
             f"bytes, e.g. {MIN_SECRET_CHARS} base64url or 64 hex characters. " + _GUIDANCE,
         )
     problem = _non_random_reason(secret)
     if problem:
-        raise PersistError("usage", f"{where} does not look random ({problem}). " + _GUIDANCE)
+        raise UsageError(f"{where} does not look random ({problem}). " + _GUIDANCE)
     return secret.encode("ascii")
 
 
@@ -228,9 +207,7 @@ def _non_random_reason(secret: str) -> str | None:
 
 def _master_from_bytes(secret: bytes, where: str) -> bytes:
     if len(secret) < MIN_SECRET_BYTES:
-        raise PersistError(
-            "usage",
-            f"{where} is too short ({len(secret)} bytes): use at least {MIN_SECRET_BYTES} random bytes "
+        raise UsageError(f"{where} is too short ({len(secret)} bytes): use at least {MIN_SECRET_BYTES} random bytes "
             "(os.urandom(32)). " + _GUIDANCE,
         )
     try:
@@ -241,7 +218,7 @@ def _master_from_bytes(secret: bytes, where: str) -> bytes:
         # Printable bytes are text, not 32 random bytes: hold them to the str rules.
         return _master_from_str(text, where)
     if len(set(secret)) < 8:
-        raise PersistError("usage", f"{where} does not look random (too few distinct bytes). " + _GUIDANCE)
+        raise UsageError(f"{where} does not look random (too few distinct bytes). " + _GUIDANCE)
     return bytes(secret)
 
 
@@ -252,9 +229,7 @@ def _master(item: object, where: str) -> bytes:
         return _master_from_str(item, where)
     if isinstance(item, bytes | bytearray | memoryview):
         return _master_from_bytes(bytes(item), where)
-    raise PersistError(
-        "usage",
-        f"{where} must be a str, bytes or sp.passphrase(...), not {type(item).__name__}. " + _GUIDANCE,
+    raise UsageError(f"{where} must be a str, bytes or sp.passphrase(...), not {type(item).__name__}. " + _GUIDANCE,
     )
 
 
@@ -303,11 +278,9 @@ class Keyring:
         elif isinstance(secret, Sequence):
             items = list(secret)
             if not items:
-                raise PersistError("usage", "the list of secrets is empty. " + _GUIDANCE)
+                raise UsageError("the list of secrets is empty. " + _GUIDANCE)
         else:
-            raise PersistError(
-                "usage",
-                "secret must be a str, bytes, sp.passphrase(...) or a list of them (newest first), "
+            raise UsageError("secret must be a str, bytes, sp.passphrase(...) or a list of them (newest first), "
                 f"not {type(secret).__name__}. " + _GUIDANCE,
             )
         masters: dict[str, bytes] = {}
@@ -318,8 +291,7 @@ class Keyring:
             if kid in masters:
                 first = list(masters).index(kid) + 1
                 if hmac.compare_digest(masters[kid], master):
-                    raise PersistError(
-                        "usage", f"secret #{index + 1} is the same as secret #{first}: list each key once"
+                    raise UsageError(f"secret #{index + 1} is the same as secret #{first}: list each key once"
                     )
                 raise PersistError(  # a 48-bit collision between different secrets: never in practice
                     "usage", f"secrets #{first} and #{index + 1} have the same key id: replace one"
@@ -382,13 +354,13 @@ class Keyring:
 
 def _check_purpose(purpose: str) -> None:
     if purpose not in PURPOSES:
-        raise PersistError("usage", f"unknown purpose {purpose!r}: use one of {sorted(PURPOSES)}")
+        raise UsageError(f"unknown purpose {purpose!r}: use one of {sorted(PURPOSES)}")
 
 
 def _mode_code(mode: str) -> str:
     code = _MODES.get(mode) if isinstance(mode, str) else None
     if code is None:
-        raise PersistError("usage", f"unknown protection {mode!r}: use 'encrypted', 'signed' or 'plain'")
+        raise UsageError(f"unknown protection {mode!r}: use 'encrypted', 'signed' or 'plain'")
     return code
 
 
@@ -404,7 +376,7 @@ def protector_for(
     keyring = Keyring.coerce(secret)
     if keyring is None:
         if _mode_code(mode) != "p":
-            raise PersistError("usage", f"protection {mode!r} needs a secret. " + _GUIDANCE)
+            raise UsageError(f"protection {mode!r} needs a secret. " + _GUIDANCE)
         _check_purpose(purpose)
         return None
     return keyring.protector(purpose, mode)

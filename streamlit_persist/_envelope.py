@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Final
 
 import orjson
 
 from streamlit_persist import _codec
+from streamlit_persist._crypto import Protector
+from streamlit_persist._encoding import CLOCK_SKEW_SECONDS
 from streamlit_persist.exceptions import PersistError
 
 PREFIX: Final = "sp1"
 MAX_TOKEN_CHARS: Final = 8 * 1024 * 1024
 _MAX_VERSION: Final = 10**9
-_CLOCK_SKEW_SECONDS: Final = 300
 
 
 @dataclass(frozen=True)
@@ -48,28 +49,6 @@ class Context:
             raw = field.encode("utf-8", "surrogatepass")
             out += len(raw).to_bytes(4, "big") + raw
         return bytes(out)
-
-
-class Protector(Protocol):
-    """Seals plaintext for a context and opens it again (``crypto`` implements these)."""
-
-    mode: str
-
-    def seal(self, plaintext: bytes, aad: bytes) -> tuple[str, str]:
-        """Return ``(kid, body)``; ``kid`` must not contain ``.``."""
-        ...
-
-    def kid_for_seal(self) -> str:
-        """The kid ``seal`` will use (it is part of the associated data)."""
-        ...
-
-    def open(self, kid: str, body: str, aad_for: AadFactory) -> tuple[bytes, bool]:
-        """Return ``(plaintext, sealed_with_old_key)``; raise ``PersistError`` on any failure."""
-        ...
-
-
-class AadFactory(Protocol):
-    def __call__(self, kid: str) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -144,7 +123,7 @@ def open_token(
     moment = time.time() if now is None else now
     if expires is not None and moment >= expires:
         raise PersistError("expired", "stored value has expired", key=context.slot)
-    if issued > moment + _CLOCK_SKEW_SECONDS:
+    if issued > moment + CLOCK_SKEW_SECONDS:
         raise PersistError("expired", "stored value is dated in the future", key=context.slot)
     return Opened(flag, value_json, version, issued, expires, old_key)
 

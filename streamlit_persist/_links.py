@@ -27,15 +27,16 @@ from __future__ import annotations
 
 import hashlib
 import time
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 import orjson
 
-from streamlit_persist import _codec, _crypto, _envelope
-from streamlit_persist.exceptions import PersistError
+from streamlit_persist import _codec, _envelope
+from streamlit_persist._crypto import Protector
+from streamlit_persist._encoding import CLOCK_SKEW_SECONDS, b64decode, b64encode, deflate, inflate
+from streamlit_persist.exceptions import PersistError, UsageError
 
 __all__ = [
     "DENY_PATTERN",
@@ -58,11 +59,9 @@ LINK_VERSION: Final = 1
 DENY_WORDS: Final = ("password", "secret", "token", "api_key", "auth", "credential", "cookie", "session")
 DENY_PATTERN: Final = "|".join(DENY_WORDS)
 
-_WBITS: Final = -15  # raw deflate: no zlib header or Adler-32 (the MAC/tag covers integrity)
 _KID_CHARS: Final = 8
 _CTX_CHARS: Final = 8
 _HEADER_MAX: Final = 96
-_CLOCK_SKEW_SECONDS: Final = 300
 
 
 def is_denied(key: str) -> bool:
@@ -108,52 +107,47 @@ def _fail(message: str) -> PersistError:
 
 def _ctx_hash(context: _envelope.Context) -> str:
     digest = hashlib.sha256(context.associated_data("p", "-", LINK_VERSION)).digest()
-    return _crypto.b64encode(digest)[:_CTX_CHARS]
-
-
-def _compress(data: bytes) -> bytes:
-    packer = zlib.compressobj(9, zlib.DEFLATED, _WBITS, 9)
-    return packer.compress(data) + packer.flush()
+    return b64encode(digest)[:_CTX_CHARS]
 
 
 def encode_link(
     values: Mapping[str, Any],
     context: _envelope.Context,
     *,
-    protector: _envelope.Protector | None = None,
+    protector: Protector | None = None,
     ttl_seconds: int | None = 7 * 24 * 3600,
     now: float | None = None,
 ) -> str:
     """The query-parameter value carrying ``values`` (raises ``PersistError`` if unsupported)."""
     for key in values:
         if not isinstance(key, str):
-            raise PersistError("usage", f"link keys must be str, not {key!r}")
+            raise UsageError(f"link keys must be str, not {key!r}")
         if is_denied(key):
-            raise PersistError("usage", f"{key!r} looks like a secret and never enters a share link", key=key)
+            raise UsageError(f"{key!r} looks like a secret and never enters a share link", key=key)
     flag, body = _codec.dumps(dict(values))
     issued = int(time.time() if now is None else now)
     expires = None if ttl_seconds is None else issued + int(ttl_seconds)
     ctx = "" if protector is not None else _ctx_hash(context)
     plaintext = orjson.dumps([issued, expires, flag, ctx]) + body
-    compressed = _compress(plaintext)
+    compressed = deflate(plaintext)
     if protector is None:
-        return "p." + _crypto.b64encode(compressed)
+        return "p." + b64encode(compressed)
     kid = protector.kid_for_seal()
     if protector.mode == "e":
         kid, sealed = protector.seal(compressed, context.associated_data("e", kid, LINK_VERSION))
         return f"e{kid}.{sealed}"
     if protector.mode == "s":
-        text = _crypto.b64encode(compressed).encode("ascii")
+        text = b64encode(compressed).encode("ascii")
         kid, sealed = protector.seal(text, context.associated_data("s", kid, LINK_VERSION))
         return f"s{kid}.{sealed}"
-    raise PersistError("usage", f"unknown protection mode {protector.mode!r}")
+    raise UsageError(f"unknown protection mode {protector.mode!r}")
 
 
 def decode_link(
     value: object,
     context: _envelope.Context,
     *,
-    protector: _envelope.Protector | None = None,
+    protector: Protector | None = None,
     now: float | None = None,
     max_decompressed: int = MAX_DECOMPRESSED_BYTES,
 ) -> DecodedLink:
@@ -169,7 +163,7 @@ def decode_link(
 def _decode(
     value: object,
     context: _envelope.Context,
-    protector: _envelope.Protector | None,
+    protector: Protector | None,
     now: float | None,
     max_decompressed: int,
 ) -> DecodedLink:
@@ -189,7 +183,7 @@ def _decode(
 
 
 def _authenticate(
-    mode: str, kid: str, body: str, context: _envelope.Context, protector: _envelope.Protector | None
+    mode: str, kid: str, body: str, context: _envelope.Context, protector: Protector | None
 ) -> bytes:
     if protector is None:
         if mode != "p" or kid:
@@ -211,28 +205,20 @@ def _authenticate(
 
 def _b64(text: str) -> bytes:
     try:
-        return _crypto.b64decode(text)
+        return b64decode(text)
     except ValueError:
         raise _fail("link is not valid base64url") from None
 
 
 def _inflate(compressed: bytes, cap: int) -> bytes:
-    inflater = zlib.decompressobj(_WBITS)
     try:
-        out = inflater.decompress(compressed, cap)
-    except zlib.error:
-        raise _fail("link is not valid compressed data") from None
-    if inflater.unconsumed_tail:
-        raise _fail(f"link expands to more than {cap:,} bytes")
-    if not inflater.eof:
-        raise _fail("link is truncated")
-    if inflater.unused_data:
-        raise _fail("link has trailing data")
-    return out
+        return inflate(compressed, cap)
+    except ValueError as e:
+        raise _fail(f"link {e}") from None
 
 
 def _parse(
-    plaintext: bytes, context: _envelope.Context, protector: _envelope.Protector | None, now: float | None
+    plaintext: bytes, context: _envelope.Context, protector: Protector | None, now: float | None
 ) -> DecodedLink:
     end = plaintext.find(b"]", 0, _HEADER_MAX)
     if end < 0:
@@ -259,7 +245,7 @@ def _parse(
     moment = time.time() if now is None else now
     if expires is not None and moment >= expires:
         raise _fail("link has expired")
-    if issued > moment + _CLOCK_SKEW_SECONDS:
+    if issued > moment + CLOCK_SKEW_SECONDS:
         raise _fail("link is dated in the future")
     decoded = _codec.loads(flag, body)
     if not isinstance(decoded, dict) or not all(isinstance(k, str) for k in decoded):
@@ -275,5 +261,5 @@ def key_sizes(values: Mapping[str, Any]) -> dict[str, int]:
             _flag, body = _codec.dumps({key: value})
         except PersistError:
             continue
-        sizes[key] = len(_crypto.b64encode(_compress(body)))
+        sizes[key] = len(b64encode(deflate(body)))
     return dict(sorted(sizes.items(), key=lambda item: -item[1]))

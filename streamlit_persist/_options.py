@@ -1,177 +1,217 @@
-"""Arguments of ``persist()``: validation of the app author's input, with clear errors.
+"""The arguments of ``persist()``, declared once: each field with its default and its check.
 
-Everything here raises ``PersistError("usage")``: these are the author's mistakes, not
-the browser's. Everything the browser sends is validated elsewhere and never raises.
+``persist()`` spells its keyword arguments out for readers and type checkers; a test keeps
+that signature identical to the fields here. Every check raises ``UsageError``: these are
+the app author's mistakes. What the browser sends is validated elsewhere and never raises.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
-from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeAlias
 
-import streamlit as st
-
-from streamlit_persist import _boot, _crypto, _streamlit
-from streamlit_persist.exceptions import PersistError
+from streamlit_persist import _boot, _crypto, _links
+from streamlit_persist._keys import KeySelector
+from streamlit_persist.exceptions import UsageError
 
 NAMESPACE_RE: Final = re.compile(r"^[A-Za-z0-9_.\-/]{1,100}$")
 MAX_VERSION: Final = 10**9 - 1
+_PARAM_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 
+StorageKind = Literal["local", "session"]
 Migrate = Callable[[dict[str, Any], int], dict[str, Any]]
 Ttl = timedelta | Mapping[str, timedelta] | None
+Secret: TypeAlias = "_crypto.SecretInput | _crypto.Keyring"  # noqa: S105
+
+
+def key_list(keys: object, api: str) -> list[str]:
+    """``keys`` as a list of non-empty strings (names or patterns); ``api`` names the caller."""
+    if isinstance(keys, str) or not isinstance(keys, Iterable):
+        raise UsageError(f"{api}() takes a list of keys, e.g. {api}([{keys!r}])")
+    result = list(keys)
+    bad = [k for k in result if not isinstance(k, str) or not k]
+    if bad:
+        raise UsageError(f"{api}() keys must be non-empty strings, got {bad[0]!r}")
+    return result
+
+
+def _storage(value: object) -> StorageKind:
+    if value not in ("local", "session"):
+        raise UsageError(f'storage must be "local" or "session", not {value!r}')
+    return "local" if value == "local" else "session"
+
+
+def _namespace(value: object) -> str | None:
+    if value is not None and (not isinstance(value, str) or not NAMESPACE_RE.match(value)):
+        raise UsageError(f"namespace must be 1-100 characters of letters, digits, _ . - /, not {value!r}")
+    return value
+
+
+def _component_key(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"key must be a non-empty string, not {value!r}")
+    return value
+
+
+def _budget(value: object) -> int:
+    if type(value) is not int or value <= 0:
+        raise UsageError(f"budgets are positive ints (characters of storage), not {value!r}")
+    return value
+
+
+def _protect(value: object) -> Literal["encrypt", "sign"] | None:
+    if value not in (None, "encrypt", "sign"):
+        raise UsageError(f'protect must be "encrypt" or "sign", not {value!r}')
+    return None if value is None else "sign" if value == "sign" else "encrypt"
+
+
+def _ttl(value: object) -> Ttl:
+    durations = list(value.values()) if isinstance(value, Mapping) else [] if value is None else [value]
+    for duration in durations:
+        if not isinstance(duration, timedelta) or duration.total_seconds() < 1:
+            raise UsageError(f"ttl must be a timedelta of at least one second, not {duration!r}")
+    if isinstance(value, Mapping):
+        if not all(isinstance(k, str) and k for k in value):
+            raise UsageError("ttl as a dict maps key names (or patterns) to timedeltas")
+        return dict(value)
+    return value  # type: ignore[return-value]  # a timedelta or None, checked above
+
+
+def _version(value: object) -> int:
+    if type(value) is not int or not 1 <= value <= MAX_VERSION:
+        raise UsageError(f"version must be an int from 1 to {MAX_VERSION}, not {value!r}")
+    return value
+
+
+def _migrate(value: object) -> Migrate | None:
+    if value is not None and not callable(value):
+        raise UsageError("migrate must be a callable (values, stored_version) -> values")
+    return value  # callable, checked above
+
+
+def _cookie_budget(value: object) -> int:
+    if type(value) is not int or not 0 <= value <= _boot.MAX_COOKIE_BYTES:
+        raise UsageError(f"boot_cookie_bytes must be an int from 0 to {_boot.MAX_COOKIE_BYTES}")
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"sync_tabs must be True or False, not {value!r}")
+    return value
+
+
+def _share(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    names = tuple(key_list(value, "share"))
+    for name in names:
+        if _links.is_denied(name.lstrip("!")):
+            raise UsageError(
+                f"share=[{name!r}]: a key whose name looks secret ({_links.DENY_PATTERN}) never enters a "
+                "share link; rename the key or leave it out of share",
+                key=name,
+            )
+    return names
+
+
+def _share_param(value: object) -> str:
+    if not isinstance(value, str) or not value or not set(value) <= _PARAM_CHARS:
+        raise UsageError(f"share_param must be a non-empty URL-safe name (letters, digits, - _ . ~), not {value!r}")
+    return value
+
+
+def _secret(value: object) -> object:
+    return value  # checked when __post_init__ makes the Keyring (once per distinct secret)
 
 
 @dataclass(frozen=True)
 class Options:
-    """Validated arguments of one ``persist()`` call."""
+    """Validated arguments of one ``persist()`` call (``keys`` aside)."""
 
-    max_value_bytes: int = 1_000_000
-    max_total_bytes: int = 4_000_000
-    keyring: _crypto.Keyring | None = None
-    protect: Literal["encrypt", "sign"] = "encrypt"
-    ttl: Ttl = None
-    version: int = 1
-    migrate: Migrate | None = field(default=None, compare=False)
-    boot_cookie_bytes: int = 2048
-    sync_tabs: bool = False
-    share: tuple[str, ...] | None = None
-    share_param: str = "state"
+    storage: StorageKind = field(default="local", metadata={"check": _storage})
+    namespace: str | None = field(default=None, metadata={"check": _namespace})
+    key: str = field(default="streamlit_persist", metadata={"check": _component_key})
+    max_value_bytes: int = field(default=1_000_000, metadata={"check": _budget})
+    max_total_bytes: int = field(default=4_000_000, metadata={"check": _budget})
+    secret: Secret | None = field(default=None, metadata={"check": _secret}, compare=False)
+    protect: Literal["encrypt", "sign"] | None = field(default=None, metadata={"check": _protect})
+    ttl: Ttl = field(default=None, metadata={"check": _ttl}, compare=False)
+    version: int = field(default=1, metadata={"check": _version})
+    migrate: Migrate | None = field(default=None, metadata={"check": _migrate}, compare=False)
+    boot_cookie_bytes: int = field(default=2048, metadata={"check": _cookie_budget})
+    sync_tabs: bool = field(default=False, metadata={"check": _flag})
+    share: Sequence[str] | None = field(default=None, metadata={"check": _share})
+    share_param: str = field(default="state", metadata={"check": _share_param})
+    keyring: _crypto.Keyring | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        for option in fields(self):
+            if option.init:
+                object.__setattr__(self, option.name, option.metadata["check"](getattr(self, option.name)))
+        object.__setattr__(self, "keyring", _keyring(self.secret))
+        if self.max_total_bytes < self.max_value_bytes:
+            raise UsageError("budgets must satisfy 0 < max_value_bytes <= max_total_bytes")
+        if self.protect is not None and self.keyring is None:
+            raise UsageError(f'protect="{self.protect}" needs a secret=; without one values are plain')
+        if self.sync_tabs and self.storage != "local":
+            raise UsageError('sync_tabs=True needs storage="local" (sessionStorage is per tab)')
+
+    @property
+    def mode(self) -> Literal["plain", "signed", "encrypted"]:
+        """How values are protected: no secret, ``protect="sign"``, or encrypted (the default)."""
+        if self.keyring is None:
+            return "plain"
+        return "signed" if self.protect == "sign" else "encrypted"
+
+    def protector(self, purpose: str) -> _crypto.Protector | None:
+        """The protector for ``purpose`` ("store" or "link"); None without a secret."""
+        return None if self.keyring is None else self.keyring.protector(purpose, self.mode)
+
+    def ttl_seconds(self, slot: str) -> int | None:
+        """The ttl of ``slot`` in seconds (a per-key dict is matched like ``persist()`` keys)."""
+        ttl = self.ttl
+        if ttl is None:
+            return None
+        if isinstance(ttl, timedelta):
+            return max(1, int(ttl.total_seconds()))
+        for pattern, duration in ttl.items():
+            if slot in KeySelector([pattern]):
+                return max(1, int(duration.total_seconds()))
+        return None
+
+    def cookie_max_age(self) -> int:
+        """As long as a single ttl, or the 400 days browsers allow at most (no ttl, per-key ttls)."""
+        if not isinstance(self.ttl, timedelta):
+            return _boot.MAX_AGE_SECONDS
+        return min(_boot.MAX_AGE_SECONDS, int(self.ttl.total_seconds()))
 
 
 _keyrings: dict[tuple[object, ...], _crypto.Keyring] = {}
 
 
-def _keyring(secret: _crypto.SecretInput | None) -> _crypto.Keyring | None:
+def _keyring(secret: object) -> _crypto.Keyring | None:
     """One Keyring per distinct secret list: derivation (and Scrypt) runs once per process."""
-    if secret is None:
-        return None
+    if secret is None or isinstance(secret, _crypto.Keyring):
+        return secret
     items = tuple(secret) if isinstance(secret, list | tuple) else (secret,)
     try:
         cache_key = tuple((type(item).__name__, item) for item in items)
         hash(cache_key)
     except TypeError:
-        return _crypto.Keyring(secret)
+        return _crypto.Keyring(secret)  # type: ignore[arg-type]  # Keyring checks and explains
     cached = _keyrings.get(cache_key)
     if cached is None:
-        cached = _crypto.Keyring(secret)
+        cached = _crypto.Keyring(secret)  # type: ignore[arg-type]
         if len(_keyrings) > 32:
             _keyrings.clear()
         _keyrings[cache_key] = cached
     return cached
 
 
-def _protect_mode(protect: object, secret: object) -> Literal["encrypt", "sign"]:
-    if protect is None:
-        return "encrypt"
-    if protect not in ("encrypt", "sign"):
-        raise PersistError("usage", f'protect must be "encrypt" or "sign", not {protect!r}')
-    if secret is None:
-        raise PersistError("usage", f'protect="{protect}" needs a secret=; without one values are plain')
-    return "sign" if protect == "sign" else "encrypt"
-
-
-def _check_ttl(ttl: object) -> Ttl:
-    durations = list(ttl.values()) if isinstance(ttl, Mapping) else [] if ttl is None else [ttl]
-    for duration in durations:
-        if not isinstance(duration, timedelta) or duration.total_seconds() < 1:
-            raise PersistError("usage", f"ttl must be a timedelta of at least one second, not {duration!r}")
-    if isinstance(ttl, Mapping) and not all(isinstance(k, str) for k in ttl):
-        raise PersistError("usage", "ttl as a dict maps key names (or patterns) to timedeltas")
-    return ttl  # type: ignore[return-value]
-
-
-def _check_share(share: Sequence[str] | None, share_param: str) -> tuple[str, ...] | None:
-    from streamlit_persist import _share as share_module
-
-    return share_module.check_share_options(share, share_param)
-
-
-def _check_version(version: object) -> int:
-    if type(version) is not int or not 1 <= version <= MAX_VERSION:
-        raise PersistError("usage", f"version must be an int from 1 to {MAX_VERSION}, not {version!r}")
-    return version
-
-
-def _check_migrate(migrate: object) -> Migrate | None:
-    if migrate is not None and not callable(migrate):
-        raise PersistError("usage", "migrate must be a callable (values, stored_version) -> values")
-    return migrate
-
-
-def _check_cookie_budget(budget: object) -> int:
-    if type(budget) is not int or not 0 <= budget <= _boot.MAX_COOKIE_BYTES:
-        raise PersistError("usage", f"boot_cookie_bytes must be an int from 0 to {_boot.MAX_COOKIE_BYTES}")
-    return budget
-
-
-def _check_sync(sync_tabs: object, storage: str) -> bool:
-    if not isinstance(sync_tabs, bool):
-        raise PersistError("usage", "sync_tabs must be True or False")
-    if sync_tabs and storage != "local":
-        raise PersistError("usage", 'sync_tabs=True needs storage="local" (sessionStorage is per tab)')
-    return sync_tabs
-
-
-def default_namespace() -> str:
-    ctx = _streamlit.run_context()
-    script = Path(ctx.main_script_path).stem if ctx is not None else "app"
-    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
-    raw = f"{base}/{script}" if base else script
-    cleaned = re.sub(r"[^A-Za-z0-9_.\-/]", "_", raw)[:100]
-    return cleaned or "app"
-
-
-def as_key_list(keys: object, api: str) -> list[str]:
-    if isinstance(keys, str) or not isinstance(keys, Iterable):
-        raise PersistError("usage", f"{api}() takes a list of keys, e.g. {api}([{keys!r}])")
-    result = list(keys)
-    bad = [k for k in result if not isinstance(k, str) or not k]
-    if bad:
-        raise PersistError("usage", f"{api}() keys must be non-empty strings, got {bad[0]!r}")
-    return result
-
-
-def build(
-    *,
-    storage: object,
-    namespace: object,
-    max_value_bytes: int,
-    max_total_bytes: int,
-    secret: _crypto.SecretInput | None,
-    protect: object,
-    ttl: object,
-    version: object,
-    migrate: object,
-    boot_cookie_bytes: object,
-    sync_tabs: object,
-    share: Sequence[str] | None,
-    share_param: str,
-) -> tuple[Literal["local", "session"], str, Options]:
-    """Validate every argument of ``persist()`` (but ``keys``); return storage, namespace, options."""
-    if storage not in ("local", "session"):
-        raise PersistError("usage", f'storage must be "local" or "session", not {storage!r}')
-    resolved = default_namespace() if namespace is None else namespace
-    if not isinstance(resolved, str) or not NAMESPACE_RE.match(resolved):
-        raise PersistError(
-            "usage", f"namespace must be 1-100 characters of letters, digits, _ . - /, not {namespace!r}"
-        )
-    if max_value_bytes <= 0 or max_total_bytes < max_value_bytes:
-        raise PersistError("usage", "budgets must satisfy 0 < max_value_bytes <= max_total_bytes")
-    options = Options(
-        max_value_bytes,
-        max_total_bytes,
-        keyring=_keyring(secret),
-        protect=_protect_mode(protect, secret),
-        ttl=_check_ttl(ttl),
-        version=_check_version(version),
-        migrate=_check_migrate(migrate),
-        boot_cookie_bytes=_check_cookie_budget(boot_cookie_bytes),
-        sync_tabs=_check_sync(sync_tabs, storage),
-        share=_check_share(share, share_param),
-        share_param=share_param,
-    )
-    return ("local" if storage == "local" else "session"), resolved, options
+def init_arguments() -> list[str]:
+    """The keyword arguments ``persist()`` takes besides ``keys``, in order."""
+    return [option.name for option in fields(Options) if option.init]

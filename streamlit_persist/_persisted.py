@@ -1,36 +1,48 @@
 """``persist()``: mirror chosen session-state keys into browser storage and restore them.
 
-One ``Persisted`` object lives in each browser session's ``st.session_state``. On the
-first run it asks the browser for every stored entry under its namespace (one message,
-one extra run); the answer is applied in the component's change callback, before any
-widget exists. After that, every successful run ends with a flush: values that changed
-are encoded, sealed and sent in that run's component data, so a change reaches storage
-with the run that made it.
+One ``Persisted`` lives in each browser session's ``st.session_state`` and orchestrates:
+
+- *restore*: on the session's first run, from the boot cookie (no extra run) or by asking
+  storage (one extra run); values go into session state before any widget exists, and meet
+  their widget at the gate (``_gate``);
+- *write*: changes the browser sent with a rerun request are written at the top of that run
+  (a slow or interrupted run cannot lose them), changes made by code at its end;
+- *check*: every claim Python makes about storage (restored from a cookie, or from what it
+  learnt before) travels to the browser, which answers only when storage differs;
+- *recover*: a run that raises after values were restored withholds the suspects and reruns
+  once; if the app then runs, they are removed from storage and reported.
+
+Messages to the browser carry only what changed; each run mounts the bridge at its top
+(key ``key``) and, when the run itself changed something, at its end (``key + "/end"``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fnmatch
-import logging
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final, Literal, Protocol
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from streamlit_persist import _boot, _codec, _crypto, _envelope, _options, _protocol, _streamlit
-from streamlit_persist._protocol import PersistData, PersistMessage, StorageKind
-from streamlit_persist.exceptions import PersistError
+from streamlit_persist import _boot, _codec, _envelope, _protocol, _share, _streamlit
+from streamlit_persist._early import EarlyCopy
+from streamlit_persist._encoding import entries_hash
+from streamlit_persist._gate import WidgetGate
+from streamlit_persist._keys import KeySelector, is_glob
+from streamlit_persist._mirror import Mirror
+from streamlit_persist._options import Migrate, Options, Secret, StorageKind, Ttl, key_list
+from streamlit_persist._protocol import Check, PersistData, PersistMessage
+from streamlit_persist._report import LOGGER, Reporter
+from streamlit_persist.exceptions import ErrorKind, ErrorRecord, PersistError, UsageError
 
-_LOGGER: Final = logging.getLogger("streamlit_persist")
 STATE_PREFIX: Final = "_streamlit_persist:"
+END_SUFFIX: Final = "/end"
 _MAX_UNANSWERED: Final = 3
-
-_REMOVE: Final = "\x00remove"
+_TYPO_CHECK_RUN: Final = 2  # after this many successful runs, name keys that matched nothing
+_MISSING: Final = object()
 
 
 class Transport(Protocol):
@@ -39,11 +51,6 @@ class Transport(Protocol):
     def __call__(self, key: str, data: PersistData, on_message: Callable[[], None]) -> PersistMessage | None:
         """Send ``data``; a transport that answers at once returns the browser's reply."""
         ...
-
-
-def _component_transport(key: str, data: PersistData, on_message: Callable[[], None]) -> None:
-    _protocol.mount(key, data, on_message)
-    return None
 
 
 _transport_override: Transport | None = None
@@ -59,14 +66,30 @@ def set_transport(transport: Transport | None, cookies: Callable[[str], str | No
     _transport_override, _cookies_override = transport, cookies
 
 
-@dataclass
-class _Stored:
-    """What Python believes the browser holds for one slot."""
+class _Sealer:
+    """Tokens of one namespace under the current options, bound to the signed-in user."""
 
-    flag: str
-    body: bytes
-    token: str
-    old_key: bool = False
+    def __init__(self, owner: Persisted) -> None:
+        self._owner = owner
+
+    @property
+    def version(self) -> int:
+        return self._owner._options.version
+
+    def seal(self, slot: str, flag: str, body: bytes) -> str:
+        options = self._owner._options
+        return _envelope.seal(
+            flag,
+            body,
+            self._owner._context(slot),
+            version=options.version,
+            ttl_seconds=options.ttl_seconds(slot),
+            protector=options.protector("store"),
+        )
+
+    def open(self, slot: str, token: str) -> _envelope.Opened:
+        protector = self._owner._options.protector("store")
+        return _envelope.open_token(token, self._owner._context(slot), protector=protector)
 
 
 class Persisted:
@@ -81,41 +104,46 @@ class Persisted:
     >>> st.text_input("Name", key="name")
     """
 
-    def __init__(self, key: str, storage: StorageKind, namespace: str, settings: _options.Options) -> None:
-        self.key: Final = key
-        self.storage: Final = storage
+    def __init__(self, options: Options, namespace: str) -> None:
+        self.key: Final = options.key
+        self.storage: Final[StorageKind] = options.storage
         self.namespace: Final = namespace
-        self._options = settings
-        self._patterns: list[str] = []
+        self._options = options
         self._sid = secrets.token_hex(8)
+        self._reporter = Reporter()
+        self._mirror = Mirror(
+            f"sp:{namespace}:", _Sealer(self), max_value=options.max_value_bytes, max_total=options.max_total_bytes
+        )
+        self._gate = WidgetGate(self._covers, self._rejected)
+        self._early = EarlyCopy()
+        self._selector = KeySelector()  # this run's persist() patterns
+        self._known = KeySelector()  # every pattern of the session: what storage was asked about
         self._hydrated = False
         self._requests = 0
-        self._request_id: str | None = None
+        self._claims: dict[str, KeySelector] = {}  # check id -> the slots it is about
+        self._checks: list[Check] = []  # to send with the next message
         self._restored: dict[str, Any] = {}
-        self._errors: list[PersistError] = []
-        self._stored: dict[str, _Stored] = {}
-        self._values: dict[str, Any] = {}
-        self._pending: dict[str, str | None] = {}
+        self._from_link: set[str] = set()
+        self._at_risk: set[str] = set()  # restored, not yet through a run that did not raise
+        self._suspects: dict[str, Any] = {}  # withheld after a run raised, pending the next run
+        self._suspects_run: object = None
         self._widget_backed: set[str] = set()
-        self._applied: set[str] = set()
-        self._link_slots: set[str] = set()  # restored from a share link: hydration must not override
-        # Values not to store until they change: untouched widget defaults, cleared keys.
-        # None means "take the value seen at the next flush as the baseline".
-        self._unstored: dict[str, tuple[str, bytes] | None] = {}
-        self._reported: set[tuple[str, str]] = set()
         self._rev = 0
-        self._full_resend = False
-        self._first_flush = False
-        self._boot_request: str | None = None  # answered only if storage differs from the cookie
-        self._boot_hash = ""
-        self._boot_sent = False
+        self._sent: dict[str, str | None] = {}  # writes sent in this run (again if it never ends)
+        self._resend: dict[str, str | None] = {}
+        self._run_ended = True
+        self._cookie_sent: str | None = None
+        self._cookie_version: tuple[int, bool, int] | None = None
+        self._cookie_wrote = False  # this page load's first run changed a value it restored
+        self._boot_slots: frozenset[str] = frozenset()
+        self._page_load_run = False  # this run is the session's first
         self._inbox: list[PersistMessage] = []
-        self._early = False  # the next flush is a page load's first: apply it inline as well
-        self._early_code = False  # the early copy's code is in the page already
-        self._boot_slots: frozenset[str] = frozenset()  # restored from the boot cookie
-        self._stored_chars = 0  # sum of stored_sizes, recomputed at each flush
-        self._user_cache: tuple[object, str | None] | None = None
         self._run_marker: object = None
+        self._runs = 0
+        self._seen: set[str] = set()
+        self._user_cache: tuple[object, str | None] | None = None
+        self._links = _share.LinkCache()
+        self._host = ""
 
     # -- public API -------------------------------------------------------------------------
 
@@ -130,14 +158,19 @@ class Persisted:
         return dict(self._restored)
 
     @property
-    def errors(self) -> list[PersistError]:
-        """Problems seen this session: corrupt entries, budgets, quota, unsupported types."""
-        return list(self._errors)
+    def restored_from(self) -> dict[str, str]:
+        """Where each restored key came from: ``"link"`` or ``"storage"``."""
+        return {slot: "link" if slot in self._from_link else "storage" for slot in self._restored}
+
+    @property
+    def errors(self) -> list[ErrorRecord]:
+        """Problems seen this session (at most 100): corrupt entries, invalid values, budgets, quota, ..."""
+        return self._reporter.records
 
     @property
     def stored_sizes(self) -> dict[str, int]:
         """Characters each key takes in browser storage, as far as this session knows."""
-        return {slot: len(self._storage_key(slot)) + len(s.token) for slot, s in self._stored.items()}
+        return self._mirror.sizes()
 
     def wait(self) -> None:
         """Until hydrated, stop this run showing only a small placeholder.
@@ -157,199 +190,363 @@ class Persisted:
         they change.
         """
         if keys is None:
-            slots = set(self._stored) | set(self._matching(st.session_state.keys()))
+            slots = set(self._mirror.slots()) | set(self._selected(st.session_state.to_dict()))
         else:
-            slots = set(_options.as_key_list(keys, "clear"))
+            slots = set(key_list(keys, "clear"))
         for slot in slots:
-            self._stored.pop(slot, None)
-            self._values.pop(slot, None)
-            self._pending[slot] = None
-            self._unstored[slot] = None
+            self._mirror.drop(slot)
+            self._gate.forget(slot)
+        self._mirror.hold_back(slots)
 
-    # -- hydration ----------------------------------------------------------------------------
+    def share_url(
+        self,
+        keys: Sequence[str] | None = None,
+        *,
+        ttl: timedelta | None = _share.DEFAULT_TTL,
+        base_url: str | None = None,
+    ) -> str:
+        """The current page's URL with one query parameter carrying the shared keys.
 
-    def _on_message(self) -> None:
-        """Component callback: runs before the script body of the run the browser started."""
-        self._receive(_protocol.received_message(self.key))
-
-    def _receive(self, message: object) -> None:
-        if not isinstance(message, dict) or message.get("sid") != self._sid:
-            return  # stale (an earlier session) or foreign: nothing to act on
-        hydration = message.get("hydrate")
-        if isinstance(hydration, dict) and hydration.get("req") == self._request_id:
-            entries = hydration.get("entries")
-            if not self._hydrated:
-                self._hydrate(entries if isinstance(entries, dict) else {})
-            elif self._request_id == self._boot_request:  # storage differs from the boot cookie
-                self._boot_request = None
-                self._resync_from(entries if isinstance(entries, dict) else {}, authoritative=True)
-        synced = message.get("sync")
-        if isinstance(synced, dict) and self._hydrated:
-            self._resync_from(synced, authoritative=False)
-        failures = message.get("failures")
-        if isinstance(failures, list):
-            for failure in failures[:1000]:
-                self._browser_failure(failure)
-        if message.get("resync") is True:
-            self._full_resend = True
-
-    def _hydrate(self, entries: dict[Any, Any]) -> None:
-        older: dict[int, dict[str, Any]] = {}
-        for slot, token in entries.items():
-            if not isinstance(slot, str) or slot in self._link_slots:
-                continue
-            read = self._open(slot, token)
-            if read is None:
-                self._pending[slot] = None  # drop it: it can never be read
-                continue
-            opened, value = read
-            if opened.version == self._options.version:
-                self._stored[slot] = _Stored(opened.flag, opened.value_json, token, opened.old_key)
-                self._values[slot] = value
-            elif opened.version < self._options.version:
-                older.setdefault(opened.version, {})[slot] = value
-            else:  # written by a newer release (the app was rolled back): never misread it
-                self._report(
-                    PersistError(
-                        "dropped",
-                        f"stored under schema version {opened.version}, newer than this app's "
-                        f"{self._options.version}; left in storage unread",
-                        key=slot,
-                    )
-                )
-        for version in sorted(older):
-            self._migrate(older[version], version)
-        self._hydrated = True
-        self._first_flush = True
-        for slot in self._matching(self._values):
-            self._apply(slot, self._values[slot])
-
-    def _resync_from(self, entries: dict[Any, Any], *, authoritative: bool) -> None:
-        """Adopt what storage holds now (another tab wrote it, or the boot cookie was stale).
-
-        ``authoritative``: ``entries`` is all of storage; otherwise only the changed slots.
-
-        Content is compared, not tokens: a value sealed again with a new nonce is no change,
-        so two tabs that agree write nothing more.
+        ``keys`` narrows ``persist(share=...)``; ``base_url`` defaults to ``st.context.url``
+        (other query parameters are kept). Raises ``PersistError("too_large")`` over 2,000
+        characters, naming the largest keys.
         """
-        if authoritative:
-            self._rehydrate(entries)
-            return
-        for slot, token in entries.items():
-            if not isinstance(slot, str) or not self._matches(slot):
-                continue
-            if token is None:
-                self._forget_remotely_removed(slot)
-                continue
-            read = self._open(slot, token)
-            if read is None:
-                continue
-            opened, value = read
-            known = self._stored.get(slot)
-            self._stored[slot] = _Stored(opened.flag, opened.value_json, token, opened.old_key)
-            if known is not None and (known.flag, known.body) == (opened.flag, opened.value_json):
-                continue
-            if opened.version != self._options.version:
-                continue
-            self._values[slot] = value
-            self._unstored.pop(slot, None)
-            self._apply(slot, value)
+        values = _share.shared_values(self._options, keys, self._gate.read_only.__contains__, self._reporter)
+        return _share.build_url(self._options, self.namespace, values, self._links, ttl=ttl, base_url=base_url)
 
-    def _rehydrate(self, entries: dict[Any, Any]) -> None:
-        """Storage differs from the boot cookie run 1 restored from: storage wins, wholly.
-
-        Values that came only from the cookie (absent, corrupt or tampered in storage) fall
-        back to their defaults; bad entries leave storage as on any hydration.
-        """
-        from_cookie = self._applied - self._link_slots
-        self._stored.clear()
-        self._values.clear()
-        self._hydrate(entries)
-        for slot in from_cookie - set(self._values):
-            self._restored.pop(slot, None)
-            self._applied.discard(slot)
-            _drop_from_session(slot)
-
-    def _open(self, slot: str, token: object) -> tuple[_envelope.Opened, Any] | None:
-        """Open and decode one stored token; a failure is reported against its key."""
+    def share_button(
+        self,
+        label: str = "Copy link",
+        *,
+        keys: Sequence[str] | None = None,
+        ttl: timedelta | None = _share.DEFAULT_TTL,
+    ) -> None:
+        """A button that copies ``share_url()`` to the clipboard, without a rerun."""
+        url: str | None = None
+        error: str | None = None
         try:
-            opened = _envelope.open_token(token, self._context(slot), protector=self._protector)
-            return opened, opened.value()
-        except PersistError as error:
-            self._report(PersistError(error.kind, error.message, key=slot))
-            return None
+            url = self.share_url(keys, ttl=ttl)
+        except UsageError:
+            raise
+        except PersistError as e:
+            self._reporter.error(e)
+            error = e.message
+        named = None if keys is None else list(keys)
+        _share.mount_button(repr((self.key, label, named)), label, url, error)
 
-    def _forget_remotely_removed(self, slot: str) -> None:
-        if self._stored.pop(slot, None) is None:
+    # -- each run ---------------------------------------------------------------------------
+
+    def _run(self, patterns: list[str]) -> None:
+        marker = _streamlit.run_marker()
+        if marker is self._run_marker and marker is not None:
+            self._add_patterns(patterns)  # a page's own persist() call, later in the run
             return
-        self._values.pop(slot, None)
-        self._unstored[slot] = None
-        _drop_from_session(slot)
+        self._run_marker = marker
+        if not self._run_ended:  # interrupted (a new rerun request): its messages may never have rendered
+            self._resend = {**self._sent, **self._resend}
+            self._cookie_sent = self._cookie_version = None
+        self._sent = {}
+        self._run_ended = False
+        self._selector = KeySelector(patterns)
+        self._gate.new_run()
+        self._require_before_widgets(self._selector.patterns)
+        while self._inbox:
+            self._receive(self._inbox.pop(0))
+        _streamlit.watch_widgets(self._gate)
+        _streamlit.watch_errors(self)
+        self._page_load_run = self._requests == 0 and not self._hydrated
+        if not self._hydrated:
+            if self._page_load_run:
+                self._first_run()
+            if not self._hydrated:
+                self._request_hydration()  # a transport that answers at once hydrates right here
+            if not self._hydrated:
+                return
+        else:
+            self._restore_new(self._selector)
+        if not self._page_load_run:
+            self._stage_session_state()  # what the browser sent with this rerun: write it now
+            self._send(self.key)
+        _streamlit.on_fragment_success(STATE_PREFIX + self.key, self._end_of_run)
+        if not _streamlit.on_run_success(self._end_of_run):
+            self._end_of_run()  # no end-of-run hook: later changes go out with the next run
+
+    def _add_patterns(self, patterns: list[str]) -> None:
+        grown = self._selector.extend(patterns)
+        if grown is self._selector:
+            return
+        added = [p for p in grown.patterns if p not in self._selector.patterns]
+        self._require_before_widgets(added)
+        self._selector = grown
+        if self._hydrated:
+            self._restore_new(KeySelector(added))
+
+    def _first_run(self) -> None:
+        """The session's first run: a share link beats stored values; then the boot cookie."""
+        self._host = _streamlit.host()
+        for slot, value in _share.read_link(self._options, self.namespace, self._reporter).items():
+            if self._apply(slot, value):
+                self._from_link.add(slot)
+        snapshot = self._boot_from_cookie()
+        if snapshot is not None and _transport_override is None:
+            self._early.plan(write_likely=not self._boot_slots or snapshot.first_run_wrote)
+
+    def _end_of_run(self) -> None:
+        """After every run that reached its end (raised or not) and every fragment run.
+
+        A run that raised writes nothing more: what the browser sent was written at its top,
+        and state it left half-made must not become the next load's starting point.
+        """
+        if not self._hydrated:
+            return
+        raised = _streamlit.run_raised()
+        self._run_ended = True  # this run's messages reach the browser with it
+        if raised and (not self._suspects or self._suspects_run is _streamlit.run_marker()):
+            self._reporter.flush_log()  # nothing withheld, or withheld just now: the rerun decides
+            return
+        self._settle_suspects(raised=raised)
+        if raised:
+            return
+        self._at_risk.clear()
+        self._settle_widgets()
+        self._stage_session_state()
+        self._runs += 1
+        if self._runs == _TYPO_CHECK_RUN:
+            self._name_unmatched()
+        self._send(self.key + END_SUFFIX, end=True)
+
+    # -- restoring --------------------------------------------------------------------------
 
     def _boot_from_cookie(self) -> _boot.Snapshot | None:
         """Hydrate on the session's first run from the boot cookie: no extra script run.
 
-        No cookie at all means nothing is stored (the browser module writes one whenever
-        storage holds something); the browser checks that claim and answers otherwise.
-        Returns the snapshot restored from, or None (then storage must be asked).
+        The cookie's claim (what storage holds for the selected keys) is checked by the
+        browser, which answers only if storage differs. Returns the snapshot, or None
+        when storage must be asked.
         """
         if self.storage != "local" or self._options.boot_cookie_bytes == 0:
             return None
+        binding = self._binding()
         read_cookie = _cookies_override or _streamlit.cookie
-        snapshot = _boot.read(read_cookie(_boot.cookie_name(self._storage_key(""))))
+        snapshot = _boot.read(read_cookie(binding.name()), _boot.cookie_key(_streamlit.server_secret()), binding)
         if snapshot is None or snapshot.entries is None:
             return None
         self._requests += 1
-        self._request_id = self._boot_request = f"{self._sid}-boot"
-        self._boot_hash = snapshot.storage_hash
+        self._mirror.adopt(snapshot.entries)
         self._boot_slots = frozenset(snapshot.entries)
-        self._hydrate(snapshot.entries)
+        self._hydrated = True
+        self._known = self._selector
+        self._claim(f"{self._sid}-boot", self._selector, known=True)
+        self._open_and_apply([slot for slot in self._mirror.slots() if self._owned(slot, self._selector)])
         return snapshot
+
+    def _request_hydration(self) -> None:
+        self._requests += 1
+        if self._requests > _MAX_UNANSWERED:
+            self._reporter.report("storage", "the browser did not answer; nothing was restored")
+            self._hydrated = True
+            return
+        self._claim(f"{self._sid}-{self._requests}", self._selector, known=False)
+        self._known = self._known.extend(self._selector.patterns)
+        self._send(self.key)
+
+    def _claim(self, req: str, selection: KeySelector, *, known: bool) -> None:
+        """Ask the browser about ``selection``: answer if storage differs from what Python knows."""
+        held = {slot: token for slot, token in self._mirror.tokens().items() if self._owned(slot, selection)}
+        self._claims[req] = selection
+        self._checks.append({"req": req, "select": selection.js_source, "h": entries_hash(held) if known else None})
+
+    def _restore_new(self, selection: KeySelector) -> None:
+        """Restore what the mirror holds for patterns this session has not covered yet."""
+        added = [p for p in selection.patterns if p not in self._known.patterns]
+        if not added:
+            return
+        fresh = KeySelector(added)
+        self._known = self._known.extend(added)
+        self._claim(f"{self._sid}-p{len(self._known.patterns)}", fresh, known=True)
+        self._open_and_apply([slot for slot in self._mirror.slots() if self._owned(slot, fresh)])
+
+    def _open_and_apply(self, slots: Iterable[str]) -> None:
+        """Open stored entries, migrate older schema versions, and put the values into session state."""
+        older: dict[int, dict[str, Any]] = {}
+        version = self._options.version
+        for slot in slots:
+            if slot in self._from_link:
+                continue
+            try:
+                opened = self._mirror.open(slot)
+                value = opened.value()
+            except PersistError as error:
+                self._reporter.error(error, slot)
+                self._mirror.remove(slot)  # it can never be read: drop it
+                if slot in self._restored:
+                    self._withdraw(slot)  # what came from elsewhere (the cookie) does not stand
+                continue
+            if opened.version == version:
+                self._mirror.note_value(slot, value)
+                self._apply(slot, value)
+            elif opened.version < version:
+                older.setdefault(opened.version, {})[slot] = value
+            else:  # written by a newer release (the app was rolled back): never misread it
+                self._reporter.report(
+                    "dropped",
+                    f"stored under schema version {opened.version}, newer than this app's {version}; left unread",
+                    slot,
+                )
+        for stored_version in sorted(older):
+            self._migrate(older[stored_version], stored_version)
+        self._reporter.flush_log()
 
     def _migrate(self, values: dict[str, Any], version: int) -> None:
         """Bring values of an older schema version up to date, all of them or none."""
-        migrate = self._options.migrate
+        migrate: Migrate | None = self._options.migrate
         target = self._options.version
         if migrate is None:
             for slot in values:
-                self._pending[slot] = None
-                self._report(
-                    PersistError(
-                        "dropped",
-                        f"stored under schema version {version}; no migrate= to reach {target}",
-                        key=slot,
-                    )
-                )
+                self._mirror.remove(slot)
+                message = f"stored under schema version {version}; no migrate= to reach {target}"
+                self._reporter.report("dropped", message, slot)
             return
         try:
             migrated = migrate(dict(values), version)
             if not isinstance(migrated, dict) or not all(isinstance(k, str) for k in migrated):
                 raise TypeError(f"migrate() must return a dict of str keys, not {type(migrated).__name__}")
         except Exception as e:
-            _LOGGER.warning("streamlit-persist: migrate() failed for version %s", version, exc_info=True)
+            LOGGER.warning("streamlit-persist: migrate() failed for version %s", version, exc_info=True)
             for slot in values:
-                self._pending[slot] = None
-                self._report(PersistError("dropped", f"migrate() failed from version {version}: {e!r}", key=slot))
+                self._mirror.remove(slot)
+                self._reporter.report("dropped", f"migrate() failed from version {version}: {e!r}", slot)
             return
         for slot in values:
             if slot not in migrated:
-                self._pending[slot] = None  # migrate() dropped it on purpose
+                self._mirror.remove(slot)  # migrate() dropped it on purpose
         for slot, value in migrated.items():
-            self._values[slot] = value  # not in _stored: the next flush rewrites it at this version
-            self._report(PersistError("migrated", f"migrated from schema version {version} to {target}", key=slot))
+            self._reporter.report("migrated", f"migrated from schema version {version} to {target}", slot)
+            self._apply(slot, value)  # the next write stores it at this version (the entry is stale)
 
-    def _apply(self, slot: str, value: Any) -> None:
-        widget = _streamlit.unassignable_widget(slot)
-        if widget is not None:
-            self._report(_unassignable(slot, widget))
-            return
+    def _apply(self, slot: str, value: Any) -> bool:
+        """Put a restored value into session state (before its widget); False if it cannot go there."""
+        if slot in self._gate.read_only:
+            self._rejected(slot, "unassignable", "its widget's value cannot be set through session state; dropped")
+            return False
         try:
             _streamlit.assign(slot, value)
         except StreamlitAPIException as e:
-            self._report(PersistError("unassignable", str(e), key=slot))
-            return
+            self._reporter.report("unassignable", f"{e}; call sp.persist() before the widget", slot)
+            return False
+        self._gate.restored(slot, value)
         self._restored[slot] = value
-        self._applied.add(slot)
+        self._at_risk.add(slot)
+        return True
+
+    def _settle_widgets(self) -> None:
+        """A restored value its widget replaced in this run (out of range, ...) was invalid."""
+        settling = self._gate.settling
+        if not settling:
+            return
+        for slot, value in settling.items():
+            current = st.session_state.get(slot, _MISSING)
+            if current is not _MISSING and not _same_value(value, current):
+                self._restored.pop(slot, None)
+                self._reporter.report("invalid", "its widget did not keep the stored value; it shows another", slot)
+        settling.clear()
+
+    def _withdraw(self, slot: str) -> None:
+        """A value restored earlier is gone from storage: the widget shows its default again."""
+        self._restored.pop(slot, None)
+        self._at_risk.discard(slot)
+        self._gate.reset(slot)
+        with contextlib.suppress(KeyError, StreamlitAPIException):
+            del st.session_state[slot]
+
+    def _rejected(self, slot: str, kind: ErrorKind, message: str) -> None:
+        """The gate refused a restored value: it leaves storage too."""
+        self._reporter.report(kind, message, slot)
+        self._restored.pop(slot, None)
+        self._at_risk.discard(slot)
+        self._mirror.drop(slot)
+        self._from_link.discard(slot)
+
+    # -- messages from the browser ----------------------------------------------------------
+
+    def _listener(self, key: str) -> Callable[[], None]:
+        """The component callback of the mount ``key``: it runs before the script body."""
+        return lambda: self._receive(_protocol.received_message(key))
+
+    def _receive(self, message: object) -> None:
+        if not isinstance(message, dict) or message.get("sid") != self._sid:
+            return  # stale (an earlier session) or foreign: nothing to act on
+        answers = message.get("answers")
+        if isinstance(answers, list):
+            for answer in answers[:100]:
+                if isinstance(answer, dict) and isinstance(answer.get("entries"), dict):
+                    self._on_answer(answer.get("req"), answer["entries"])
+        synced = message.get("sync")
+        if isinstance(synced, dict) and self._hydrated:
+            self._on_sync(synced)
+        failures = message.get("failures")
+        if isinstance(failures, list):
+            for failure in failures[:1000]:
+                self._browser_failure(failure)
+        self._reporter.flush_log()
+
+    def _on_answer(self, req: object, entries: dict[Any, Any]) -> None:
+        selection = self._claims.pop(req, None) if isinstance(req, str) else None
+        if selection is None:
+            return  # answered already, or never asked
+        found = {
+            slot: token
+            for slot, token in entries.items()
+            if isinstance(slot, str) and isinstance(token, str) and self._owned(slot, selection)
+        }
+        if not self._hydrated:
+            self._mirror.adopt(found)
+            self._hydrated = True
+            self._open_and_apply(list(found))
+            return
+        # A claim was wrong (storage changed behind Python's back): storage wins for it, wholly.
+        for slot in [s for s in self._mirror.slots() if self._owned(s, selection)]:
+            if slot not in found and slot not in self._from_link:
+                self._mirror.learn(slot, None)
+                self._withdraw(slot)
+        changed = []
+        for slot, token in found.items():
+            if slot in self._from_link:
+                continue
+            if self._mirror.token(slot) != token:
+                self._mirror.learn(slot, token)
+                changed.append(slot)
+        self._open_and_apply(changed)
+
+    def _on_sync(self, entries: dict[Any, Any]) -> None:
+        """Another tab changed storage: adopt what it holds now for the keys this app persists.
+
+        Content is compared, not tokens: a value sealed again with a new nonce is no change,
+        so two tabs that agree write nothing more.
+        """
+        changed = []
+        for slot, token in entries.items():
+            if not isinstance(slot, str) or not self._owned(slot, self._known):
+                continue
+            if token is None:
+                if slot in self._mirror:
+                    self._mirror.learn(slot, None)
+                    self._withdraw(slot)
+                continue
+            if not isinstance(token, str) or self._mirror.token(slot) == token:
+                continue
+            before = self._mirror.content(slot)
+            self._mirror.learn(slot, token)
+            try:
+                after = self._mirror.open(slot)
+            except PersistError as error:
+                self._reporter.error(error, slot)
+                continue
+            if before == (after.flag, after.value_json) and slot in st.session_state:
+                self._mirror.note_value(slot, st.session_state[slot])
+            else:
+                changed.append(slot)
+        self._open_and_apply(changed)
 
     def _browser_failure(self, failure: object) -> None:
         if not isinstance(failure, dict):
@@ -360,230 +557,177 @@ class Persisted:
         text = message[:300] if isinstance(message, str) else "browser storage refused the write"
         if kind == "quota":
             text = f"browser storage is full; the previous stored value was kept ({text})"
-        self._report(PersistError(kind, text, key=slot))
+        self._reporter.report(kind, text, slot or None)
         # The attempted value stays the baseline: it is retried only when it changes again.
 
-    # -- every run ----------------------------------------------------------------------------
+    # -- writing ----------------------------------------------------------------------------
 
-    def _begin_run(self, patterns: Sequence[str]) -> None:
-        marker = _streamlit.run_marker()
-        if marker is not self._run_marker or marker is None:
-            self._run_marker = marker
-            self._patterns = []
-        for pattern in patterns:
-            if pattern not in self._patterns:
-                self._patterns.append(pattern)
-
-    def _reseed(self) -> None:
-        """Apply stored values that are missing from session state.
-
-        That is a slot a pattern added on this run matches (a page's own ``persist()``
-        call), or a widget value Streamlit dropped while its widget was not rendered.
-        """
-        present = st.session_state.to_dict()
-        for slot in self._matching(self._values):
-            if slot in present:
-                continue
-            if slot not in self._applied:
-                self._apply(slot, self._values[slot])
-            elif slot in self._widget_backed:
-                with contextlib.suppress(StreamlitAPIException):
-                    _streamlit.assign(slot, self._values[slot])
-
-    def _request_hydration(self) -> None:
-        self._requests += 1
-        if self._requests > _MAX_UNANSWERED:
-            self._report(PersistError("storage", "the browser did not answer; nothing was restored"))
-            self._hydrated = True
-            return
-        self._request_id = f"{self._sid}-{self._requests}"
-        self._send(self._data(hydrate=self._request_id, writes={}))
-
-    def _flush(self) -> None:
-        """Send every change since the last flush (called once per successful run)."""
-        if not self._hydrated:
-            return
-        writes = self._collect_writes()
-        full, self._full_resend = self._full_resend, False
-        if full:  # the browser missed a message: send everything, it drops the rest
-            writes = {slot: stored.token for slot, stored in self._stored.items()}
-        if writes or full:
-            self._rev += 1
-        data = self._data(hydrate=None, writes=writes, full=full)
-        if self._early:
-            self._early = False
-            if writes or full:  # only writes can be cut off; a check alone can wait for the module
-                with_code = not self._early_code
-                self._inline(lambda: _protocol.apply_early(self._with_cookie_value(data), with_code=with_code))
-        self._send(data)
-
-    def _plan_early(self, previous_first_run_wrote: bool) -> None:
-        """On the boot-cookie path: apply this run's writes early (see ``_protocol.apply_early``).
-
-        The early copy's code goes in up front when a write is likely (a first visit, or the
-        last page load's first run changed a restored value): ready sooner, it writes sooner.
-        Otherwise it comes only with writes, so a visit that only restores pays nothing
-        (~40 ms of first render here).
-        """
-        self._early = True
-        if not self._stored or previous_first_run_wrote:
-            self._early_code = self._inline(_protocol.load_early)
-
-    @staticmethod
-    def _inline(add_script: Callable[[], None]) -> bool:
-        """Add an inline script of the early copy; False (logged) if the install lacks it."""
-        try:
-            add_script()
-        except (OSError, RuntimeError):  # a broken install: the module still applies every run
-            _LOGGER.warning("streamlit-persist: the early write path is unavailable", exc_info=True)
-            return False
-        return True
-
-    def _with_cookie_value(self, data: PersistData) -> PersistData:
-        """``data`` with the boot cookie's value for the state after it, for the early copy.
-
-        A page closed right after its first run keeps a cookie in step with storage: the
-        module's own (compressed, asynchronous) cookie write may never happen. Skipped when
-        the state is far over the budget; if storage differs, the next visit notices.
-        """
-        spec = data["cookie"]
-        if spec is None:
-            return data
-        entries = {slot: stored.token for slot, stored in self._stored.items()}
-        if sum(len(slot) + len(token) for slot, token in entries.items()) > spec["budget"] * _boot.MAX_RATIO:
-            return data
-        # Changed a restored value (an app that writes on load, unlike a first visit's defaults)?
-        wrote = any(slot in self._boot_slots for slot in data["writes"])
-        value = _boot.cookie_value(entries, spec["budget"], first_run_wrote=wrote) if entries else ""  # "": delete
-        return {**data, "cookie": {**spec, "value": value, "wrote": wrote}}
-
-    def _collect_writes(self) -> dict[str, str | None]:
-        writes: dict[str, str | None] = dict(self._pending)
-        self._pending.clear()
+    def _stage_session_state(self) -> None:
+        """Stage a write for every selected key whose value differs from what storage holds."""
         state = st.session_state.to_dict()  # one snapshot: each proxy lookup takes a lock
-        present = self._matching(state)
-        self._stored_chars = sum(self.stored_sizes.values())  # kept current by each accepted write
-        widget_keys = _streamlit.widget_keys()
-        if self._first_flush:  # widgets nobody touched keep their code default: store nothing
-            self._first_flush = False
-            for slot in present:
-                if slot in widget_keys and slot not in self._stored and slot not in self._link_slots:
-                    self._unstored.setdefault(slot, None)
+        present = self._selected(state)
+        defaults = self._gate.defaults
         for slot in present:
-            token = self._encode_if_changed(slot, state[slot])
-            if token is not None:
-                writes[slot] = None if token is _REMOVE else token
-        for slot in self._matching(list(self._stored)):
-            if slot not in state and slot not in self._widget_backed:
-                writes[slot] = None  # deleted from session state by the app
-                self._stored.pop(slot, None)
-                self._values.pop(slot, None)
-        self._widget_backed = {slot for slot in present if slot in widget_keys} | {
-            slot for slot in self._widget_backed if slot not in state
+            if slot in self._gate.read_only:
+                if self._mirror.remove(slot):
+                    self._reporter.report("unassignable", "a read-only widget's value is never stored", slot)
+                continue
+            if slot in self._suspects:
+                continue
+            value = state[slot]
+            default = defaults.get(slot, _MISSING)
+            if default is not _MISSING and _same_value(default, value):
+                self._mirror.remove(slot)  # an untouched widget: its code default stays in charge
+                continue
+            try:
+                self._mirror.stage(slot, value)
+            except PersistError as error:
+                self._reporter.error(error, slot)
+        widget_keys = _streamlit.widget_keys()
+        for slot in self._mirror.slots():
+            gone = slot not in state and slot not in self._widget_backed and slot not in self._suspects
+            if gone and self._owned(slot, self._known):
+                self._mirror.remove(slot)  # deleted from session state by the app
+        self._widget_backed = {s for s in present if s in widget_keys} | {
+            s for s in self._widget_backed if s not in state
         }
-        return writes
+        if self._runs < _TYPO_CHECK_RUN:
+            self._seen.update(k for k in state if isinstance(k, str))
+        self._reporter.flush_log()
 
-    def _encode_if_changed(self, slot: str, value: Any) -> str | None:
-        """The token to write for ``slot``, ``_REMOVE``, or None when nothing is to be written."""
-        widget = _streamlit.unassignable_widget(slot)
-        if widget is not None:
-            self._report(_unassignable(slot, widget))
-            if self._stored.pop(slot, None) is not None:
-                self._values.pop(slot, None)
-                return _REMOVE
-            return None
-        try:
-            flag, body = _codec.dumps(value)
-        except PersistError as error:
-            self._report(PersistError(error.kind, error.message, key=slot))
-            return None
-        if slot in self._unstored:
-            baseline = self._unstored[slot]
-            if baseline is None or baseline == (flag, body):
-                self._unstored[slot] = (flag, body)
-                return None
-            del self._unstored[slot]
-        known = self._stored.get(slot)
-        if known is not None and known.flag == flag and known.body == body and not known.old_key:
-            self._values[slot] = value
-            return None
-        token = _envelope.seal(
-            flag,
-            body,
-            self._context(slot),
-            version=self._options.version,
-            ttl_seconds=self._ttl_seconds(slot),
-            protector=self._protector,
-        )
-        size = len(self._storage_key(slot)) + len(token)
-        if size > self._options.max_value_bytes:
-            self._report(_too_large(slot, size, self._options.max_value_bytes, "per-value"))
-            return None
-        replaced = len(self._storage_key(slot)) + len(known.token) if known is not None else 0
-        total = self._stored_chars - replaced + size
-        if total > self._options.max_total_bytes:
-            self._report(_too_large(slot, total, self._options.max_total_bytes, "total"))
-            return None
-        self._stored_chars = total
-        self._stored[slot] = _Stored(flag, body, token)
-        self._values[slot] = value
-        return token
+    def _send(self, key: str, *, end: bool = False) -> None:
+        """Mount the bridge with what changed since the last message.
 
-    # -- plumbing -----------------------------------------------------------------------------
-
-    def _data(self, *, hydrate: str | None, writes: dict[str, str | None], full: bool = False) -> PersistData:
-        check: _protocol.BootCheck | None = None
-        if self._boot_request is not None and not self._boot_sent:
-            check = {"req": self._boot_request, "h": self._boot_hash}
-            self._boot_sent = True
-        cookie: _protocol.CookieSpec | None = None
-        if self.storage == "local" and self._options.boot_cookie_bytes:
-            cookie = {
-                "name": _boot.cookie_name(self._storage_key("")),
-                "budget": self._options.boot_cookie_bytes,
-                "maxAge": self._cookie_max_age(),
-            }
-        return {
+        Both mounts happen on every run once hydrated, so their elements stay in the page:
+        an unchanged message is not even handed to the browser module again, and a changed
+        one updates a mounted element instead of creating one.
+        """
+        writes = {**self._resend, **self._mirror.take_writes()}
+        self._resend = {}
+        self._sent.update(writes)
+        self._rev += 1
+        if self._page_load_run and any(slot in self._boot_slots for slot in writes):
+            self._cookie_wrote = True
+        cookie = self._cookie_spec()
+        checks, self._checks = self._checks, []
+        data: PersistData = {
             "v": _protocol.PROTOCOL_VERSION,
-            "prefix": self._storage_key(""),
+            "prefix": self._mirror.prefix,
             "storage": self.storage,
             "sid": self._sid,
-            "hydrate": hydrate,
-            "boot": check,
+            "checks": checks,
             "rev": self._rev,
-            "full": full,
             "writes": writes,
             "cookie": cookie,
             "sync": self._options.sync_tabs,
         }
-
-    def _cookie_max_age(self) -> int:
-        """As long as a single ttl, or the 400 days browsers allow at most (no ttl, per-key ttls)."""
-        ttl = self._options.ttl
-        if not isinstance(ttl, timedelta):
-            return _boot.MAX_AGE_SECONDS
-        return min(_boot.MAX_AGE_SECONDS, int(ttl.total_seconds()))
-
-    def _send(self, data: PersistData) -> None:
+        if end:
+            self._early.deliver(data)
         transport = _transport_override or _component_transport
-        reply = transport(self.key, data, self._on_message)
+        reply = transport(key, data, self._listener(key))
         if reply is None:
             return
-        if data["hydrate"] is not None:
+        if not self._hydrated:
             self._receive(reply)  # answered at once: hydrate before any widget exists
         else:
             self._inbox.append(reply)  # like a browser trigger: handled when the next run starts
 
-    @property
-    def _protector(self) -> _envelope.Protector | None:
-        return self._protector_for("store")
-
-    def _protector_for(self, purpose: str) -> _envelope.Protector | None:
-        """The configured protection for ``purpose`` ("store" or "link"); None without a secret."""
-        keyring = self._options.keyring
-        if keyring is None:
+    def _cookie_spec(self) -> _protocol.CookieSpec | None:
+        """The boot cookie's next value when it changed (Python computes and authenticates it)."""
+        if self.storage != "local" or self._options.boot_cookie_bytes == 0:
             return None
-        return keyring.protector(purpose, "signed" if self._options.protect == "sign" else "encrypted")
+        version = (self._mirror.revision, self._cookie_wrote, self._options.boot_cookie_bytes)
+        if version == self._cookie_version:
+            return None
+        self._cookie_version = version
+        binding = self._binding()
+        value = _boot.seal(
+            self._mirror.tokens(),
+            _boot.cookie_key(_streamlit.server_secret()),
+            binding,
+            self._options.boot_cookie_bytes,
+            first_run_wrote=self._cookie_wrote,
+        )
+        if value == self._cookie_sent:
+            return None
+        self._cookie_sent = value
+        return {"name": binding.name(), "value": value, "maxAge": self._options.cookie_max_age()}
+
+    # -- a run that raised ------------------------------------------------------------------
+
+    def raised(self, error: BaseException) -> bool:
+        """The run raised: withhold the restored values it may have tripped on, and rerun once.
+
+        The widget call that raised names its key when it is a restored one; otherwise every
+        value restored since the last run that did not raise is a suspect. The suspects leave
+        storage only if the rerun then succeeds (``_settle_suspects``): an app that raises
+        anyway keeps the user's data. True keeps Streamlit's exception box off the page.
+        """
+        if not self._at_risk or self._suspects:
+            return False
+        blamed = _streamlit.blamed_widget(error, self._at_risk)
+        suspects = {blamed} if blamed is not None else set(self._at_risk)
+        for slot in suspects:
+            self._suspects[slot] = self._restored.get(slot)
+            self._withdraw(slot)
+        self._suspects_run = _streamlit.run_marker()
+        self._at_risk.clear()
+        LOGGER.warning(
+            "streamlit-persist: the app raised %s after restoring %s; rerunning without %s",
+            type(error).__name__,
+            ", ".join(sorted(suspects)),
+            "it" if len(suspects) == 1 else "them",
+        )
+        return _streamlit.request_rerun()
+
+    def _settle_suspects(self, *, raised: bool) -> None:
+        """After the rerun: the suspects leave storage if it succeeded; else they were innocent."""
+        if not self._suspects:
+            return
+        if not raised:
+            for slot in self._suspects:
+                self._mirror.drop(slot)
+                self._reporter.report(
+                    "quarantined", "the app raised with this restored value; removed, the default applies", slot
+                )
+        self._suspects.clear()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _covers(self, key: str) -> bool:
+        """Whether the gate watches ``key``: selected by any pattern of this session."""
+        return self._owned(key, self._known) or self._owned(key, self._selector)
+
+    def _owned(self, key: str, selection: KeySelector) -> bool:
+        return key in selection and key != self.key and not key.startswith(STATE_PREFIX)
+
+    def _selected(self, keys: Iterable[object]) -> list[str]:
+        return [k for k in keys if isinstance(k, str) and self._owned(k, self._selector)]
+
+    def _require_before_widgets(self, patterns: Iterable[str]) -> None:
+        """``persist()`` must come before the widgets it restores: say so, don't let Streamlit fail later."""
+        created = _streamlit.widget_keys_this_run()
+        for pattern in patterns:
+            if not is_glob(pattern) and not pattern.startswith("!") and pattern in created:
+                raise UsageError(
+                    f"the widget with key {pattern!r} was created before sp.persist() in this run: call "
+                    f"sp.persist([...]) near the top of the script, before the widget, so its stored value "
+                    f"can be restored",
+                    key=pattern,
+                )
+
+    def _name_unmatched(self) -> None:
+        """One warning per pattern that matched nothing so far, with the closest key seen."""
+        seen = self._seen | set(self._mirror.slots())
+        for pattern, closest in self._known.extend(self._selector.patterns).unmatched(seen).items():
+            hint = f"; did you mean {closest!r}?" if closest is not None else ""
+            LOGGER.warning(
+                "streamlit-persist: persist() key %r matched nothing in session state or storage%s", pattern, hint
+            )
+        self._seen.clear()
+
+    def _binding(self) -> _boot.Binding:
+        return _boot.Binding(self._mirror.prefix, self._host)
 
     def _context(self, slot: str) -> _envelope.Context:
         return _envelope.Context("store", self.namespace, slot, self._user())
@@ -595,79 +739,19 @@ class Persisted:
             self._user_cache = (marker, _streamlit.signed_in_user())
         return self._user_cache[1]
 
-    def _ttl_seconds(self, slot: str) -> int | None:
-        ttl = self._options.ttl
-        if ttl is None:
-            return None
-        if isinstance(ttl, timedelta):
-            return max(1, int(ttl.total_seconds()))
-        for pattern, duration in ttl.items():
-            if fnmatch.fnmatchcase(slot, pattern):
-                return max(1, int(duration.total_seconds()))
-        return None
 
-    def _storage_key(self, slot: str) -> str:
-        return f"sp:{self.namespace}:{slot}"
+def _same_value(a: Any, b: Any) -> bool:
+    if _codec.unchanged(a, b):
+        return True
+    try:
+        return _codec.dumps(a) == _codec.dumps(b)
+    except PersistError:
+        return False
 
-    def _matching(self, keys: Iterable[object]) -> list[str]:
-        """Keys the patterns select, never this bridge's own component or state keys."""
-        return [
-            k
-            for k in keys
-            if isinstance(k, str) and k != self.key and not k.startswith(STATE_PREFIX) and self._matches(k)
-        ]
 
-    def _matches(self, key: str) -> bool:
-        return any(fnmatch.fnmatchcase(key, pattern) for pattern in self._patterns)
-
-    def _report(self, error: PersistError) -> None:
-        marker = (error.key or "", error.message)
-        if marker in self._reported:
-            return
-        self._reported.add(marker)
-        self._errors.append(error)
-        _LOGGER.warning("streamlit-persist: %s", error)
-
-    # -- share links (see streamlit_persist._share) ---------------------------------------------
-
-    @property
-    def restored_from(self) -> dict[str, str]:
-        """Where each restored key came from: ``"link"`` or ``"storage"``."""
-        return {slot: "link" if slot in self._link_slots else "storage" for slot in self._restored}
-
-    def share_url(
-        self,
-        keys: Sequence[str] | None = None,
-        *,
-        ttl: timedelta | None = timedelta(days=7),
-        base_url: str | None = None,
-    ) -> str:
-        """The current page's URL with one query parameter carrying the shared keys.
-
-        ``keys`` narrows ``persist(share=...)``; ``base_url`` defaults to ``st.context.url``
-        (other query parameters are kept). Raises ``PersistError("too_large")`` over 2,000
-        characters, naming the largest keys.
-        """
-        from streamlit_persist import _share
-
-        return _share.build_share_url(self, keys, ttl=ttl, base_url=base_url)
-
-    def share_button(
-        self,
-        label: str = "Copy link",
-        *,
-        keys: Sequence[str] | None = None,
-        ttl: timedelta | None = timedelta(days=7),
-    ) -> None:
-        """A button that copies ``share_url()`` to the clipboard, without a rerun."""
-        from streamlit_persist import _share
-
-        _share.share_button(self, label, keys=keys, ttl=ttl)
-
-    def _apply_share_link(self) -> None:
-        from streamlit_persist import _share
-
-        _share.apply_link(self)
+def _component_transport(key: str, data: PersistData, on_message: Callable[[], None]) -> None:
+    _protocol.mount(key, data, on_message)
+    return None
 
 
 def persist(
@@ -678,11 +762,11 @@ def persist(
     key: str = "streamlit_persist",
     max_value_bytes: int = 1_000_000,
     max_total_bytes: int = 4_000_000,
-    secret: _crypto.SecretInput | None = None,
+    secret: Secret | None = None,
     protect: Literal["encrypt", "sign"] | None = None,
-    ttl: _options.Ttl = None,
+    ttl: Ttl = None,
     version: int = 1,
-    migrate: _options.Migrate | None = None,
+    migrate: Migrate | None = None,
     boot_cookie_bytes: int = 2048,
     sync_tabs: bool = False,
     share: Sequence[str] | None = None,
@@ -696,7 +780,8 @@ def persist(
     Parameters
     ----------
     keys : list of str
-        Session-state keys or glob patterns (``"filter_*"``), widget keys included.
+        Session-state keys or glob patterns (``"filter_*"``), widget keys included;
+        ``"!pattern"`` excludes keys the other patterns select.
     storage : "local" or "session"
         ``"local"`` survives browser restarts; ``"session"`` lasts as long as the tab.
     namespace : str or None
@@ -706,7 +791,7 @@ def persist(
         Key of the bridge component; use another one to persist a second namespace.
     max_value_bytes, max_total_bytes : int
         Budgets (in characters of browser storage) checked before every write.
-    secret : str, bytes, sp.passphrase(...) or a list of them
+    secret : str, bytes, sp.passphrase(...), sp.Keyring or a list of them
         Protect every stored value with a key derived on the server (it never reaches
         the browser). A list rotates keys: newest first; older ones still decrypt.
     protect : "encrypt" or "sign"
@@ -741,10 +826,11 @@ def persist(
     >>> sp.persist(["theme", "name", "filter_*"])
     >>> st.text_input("Name", key="name")  # restored after a reload
     """
-    patterns = _options.as_key_list(keys, "persist")
-    storage_kind, resolved_namespace, validated = _options.build(
+    patterns = key_list(keys, "persist")
+    options = Options(
         storage=storage,
         namespace=namespace,
+        key=key,
         max_value_bytes=max_value_bytes,
         max_total_bytes=max_total_bytes,
         secret=secret,
@@ -757,64 +843,23 @@ def persist(
         share=share,
         share_param=share_param,
     )
-    persisted = _session_instance(key, storage_kind, resolved_namespace, validated)
-    first_call_this_run = persisted._run_marker is not _streamlit.run_marker()
-    while first_call_this_run and persisted._inbox:
-        persisted._receive(persisted._inbox.pop(0))
-    persisted._begin_run(patterns)
-    if not first_call_this_run:
-        if persisted.hydrated:
-            persisted._reseed()
-        return persisted
-    if not persisted.hydrated:
-        if persisted._requests == 0:  # the session's first run: a share link beats stored values
-            persisted._apply_share_link()
-            snapshot = persisted._boot_from_cookie()
-            if snapshot is not None and _transport_override is None:
-                persisted._plan_early(snapshot.first_run_wrote)
-        if not persisted.hydrated:
-            persisted._request_hydration()  # a transport that answers at once hydrates right here
-        if not persisted.hydrated:
-            return persisted
-    persisted._reseed()
-    _streamlit.on_fragment_success(STATE_PREFIX + key, persisted._flush)
-    if not _streamlit.on_run_success(persisted._flush):
-        persisted._flush()  # no end-of-run hook: later changes go out with the next run
+    persisted = _session_instance(options, options.namespace or _streamlit.default_namespace())
+    persisted._run(patterns)
     return persisted
 
 
-def _session_instance(key: str, storage: StorageKind, namespace: str, settings: _options.Options) -> Persisted:
-    state_key = STATE_PREFIX + key
+def _session_instance(options: Options, namespace: str) -> Persisted:
+    state_key = STATE_PREFIX + options.key
     existing = st.session_state.get(state_key)
     if isinstance(existing, Persisted):
-        if (existing.storage, existing.namespace) != (storage, namespace):
-            raise PersistError(
-                "usage",
-                f"persist(key={key!r}) is already used with storage={existing.storage!r} and "
-                f"namespace={existing.namespace!r}; pass another key= for a second store",
+        if (existing.storage, existing.namespace) != (options.storage, namespace):
+            raise UsageError(
+                f"persist(key={options.key!r}) is already used with storage={existing.storage!r} and "
+                f"namespace={existing.namespace!r}; pass another key= for a second store"
             )
-        existing._options = settings
+        existing._options = options
+        existing._mirror.max_value, existing._mirror.max_total = options.max_value_bytes, options.max_total_bytes
         return existing
-    created = Persisted(key, storage, namespace, settings)
+    created = Persisted(options, namespace)
     st.session_state[state_key] = created
     return created
-
-
-def _drop_from_session(slot: str) -> None:
-    """Remove a key whose stored value is gone, so its widget shows its default again."""
-    with contextlib.suppress(KeyError, StreamlitAPIException):
-        del st.session_state[slot]
-
-
-def _unassignable(slot: str, widget: str) -> PersistError:
-    return PersistError(
-        "unassignable",
-        f"{widget} values cannot be assigned through st.session_state, so this key is not persisted",
-        key=slot,
-    )
-
-
-def _too_large(slot: str, size: int, limit: int, which: str) -> PersistError:
-    return PersistError(
-        "too_large", f"{size:,} characters exceed the {which} budget of {limit:,}; not stored", key=slot
-    )

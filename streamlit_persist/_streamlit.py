@@ -8,21 +8,24 @@ Checked against Streamlit 1.67.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import functools
 import logging
+import re
 import threading
+import traceback
 import weakref
 from collections.abc import Callable
-from typing import Any, Final
+from pathlib import Path
+from typing import Any, Final, Protocol
 
 from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext, get_script_run_ctx
 
-_LOGGER: Final = logging.getLogger("streamlit_persist")
+from streamlit_persist import _codec
+from streamlit_persist.exceptions import PersistError
 
-# Widgets whose session-state value Streamlit refuses to have assigned.
-_UNASSIGNABLE_VALUE_TYPES: Final = frozenset(
-    {"trigger_value", "string_trigger_value", "json_trigger_value", "file_uploader_state_value"}
-)
-_UNASSIGNABLE_SERDE_HINTS: Final = ("DataEditor", "Selection", "Button", "FileUploader", "Camera", "Audio")
+_LOGGER: Final = logging.getLogger("streamlit_persist")
 
 _hooks: weakref.WeakKeyDictionary[Any, list[Callable[[], None]]] = weakref.WeakKeyDictionary()
 _fragment_hooks: weakref.WeakKeyDictionary[Any, dict[str, Callable[[], None]]] = weakref.WeakKeyDictionary()
@@ -216,6 +219,41 @@ def cookie(name: str) -> str | None:
         return None
 
 
+def host() -> str:
+    """The host (with port) this session's page was requested from; "" when unknown."""
+    try:
+        import streamlit as st
+
+        value = st.context.headers.get("host")
+        return value.lower() if isinstance(value, str) else ""
+    except Exception:
+        _LOGGER.debug("streamlit-persist: request headers unavailable", exc_info=True)
+        return ""
+
+
+def server_secret() -> bytes:
+    """Streamlit's ``server.cookieSecret``: set by the operator, or random per process.
+
+    Streamlit signs its own cookies with it; a deployment on several replicas sets it alike
+    on each (Streamlit's documentation asks for that already).
+    """
+    from streamlit import config
+
+    secret = config.get_option("server.cookieSecret")
+    return str(secret).encode("utf-8")
+
+
+def default_namespace() -> str:
+    """The main script's name (under ``server.baseUrlPath``): two apps on one origin never collide."""
+    import streamlit as st
+
+    ctx = run_context()
+    script = Path(ctx.main_script_path).stem if ctx is not None else "app"
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    raw = f"{base}/{script}" if base else script
+    return re.sub(r"[^A-Za-z0-9_.\-/]", "_", raw)[:100] or "app"
+
+
 def signed_in_user() -> str | None:
     """A stable id of the signed-in ``st.user`` (values are bound to it), else None."""
     try:
@@ -233,29 +271,6 @@ def signed_in_user() -> str | None:
     return None
 
 
-def unassignable_widget(key: str) -> str | None:
-    """Name the kind of widget that owns ``key`` if Streamlit forbids assigning it, else None."""
-    try:
-        ctx = run_context()
-        if ctx is None:
-            return None
-        state = ctx.session_state._state
-        widget_id = state._key_id_mapper.get_id_from_key(key, None)
-        if widget_id is None:
-            return None
-        metadata = state._new_widget_state.widget_metadata.get(widget_id)
-        if metadata is None:
-            return None
-        if metadata.value_type in _UNASSIGNABLE_VALUE_TYPES:
-            return _describe(metadata)
-        owner = type(getattr(metadata.deserializer, "__self__", None)).__name__
-        if any(hint in owner for hint in _UNASSIGNABLE_SERDE_HINTS):
-            return _describe(metadata)
-    except Exception:
-        _LOGGER.debug("streamlit-persist: widget lookup unavailable", exc_info=True)
-    return None
-
-
 def widget_keys() -> frozenset[str]:
     """User keys that currently belong to widgets (their state vanishes when unrendered)."""
     try:
@@ -265,11 +280,6 @@ def widget_keys() -> frozenset[str]:
         return frozenset(ctx.session_state._state._key_id_mapper._key_id_mapping)
     except Exception:
         return frozenset()
-
-
-def _describe(metadata: Any) -> str:
-    owner = type(getattr(metadata.deserializer, "__self__", None)).__name__
-    return owner.removesuffix("Serde") or str(metadata.value_type)
 
 
 def query_param_bound_keys() -> frozenset[str]:
@@ -308,3 +318,360 @@ def page_id() -> str:
     except Exception:
         _LOGGER.debug("streamlit-persist: page id unavailable", exc_info=True)
         return "-"
+
+
+# --------------------------------------------------------------------------- widgets
+#
+# Checked on Streamlit 1.67. Every keyed widget call goes through two points:
+# ``policies.check_session_state_rules`` (with ``writes_allowed=False`` for the widgets whose
+# value session state may never hold: buttons, uploaders, chat input, data editor, ...) and
+# ``SessionState.register_widget`` (with the widget's metadata: serializer, deserializer,
+# value type, options). An observer per session sees both, before Streamlit acts on them.
+
+
+class WidgetObserver(Protocol):
+    """What ``watch_widgets`` calls for every keyed widget of one session."""
+
+    def declaring(self, key: str, *, read_only: bool) -> bool:
+        """A widget with ``key`` is being declared; True if the value in session state is the observer's.
+
+        Called before Streamlit checks session state (and raises for read-only widgets
+        that have a value there): the observer may ``drop_value(key)`` first.
+        """
+        ...
+
+    def registering(self, widget: Widget) -> None:
+        """The widget is about to be registered: its value is resolved right after this."""
+        ...
+
+
+class Widget:
+    """One keyed widget being registered: what it accepts, its default, and what to do with its value."""
+
+    __slots__ = ("_keep", "_metadata", "_state", "key")
+
+    def __init__(self, state: Any, metadata: Any, key: str) -> None:
+        self._state = state
+        self._metadata = metadata
+        self._keep = False
+        self.key = key
+
+    @property
+    def kind(self) -> str:
+        """What the widget is called in messages ("number_input", "chat_input", ...)."""
+        owner = type(getattr(self._metadata.deserializer, "__self__", None)).__name__
+        name = owner.removesuffix("Serde").lstrip("_") or str(self._metadata.value_type)
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+    @property
+    def holds_a_value(self) -> bool:
+        """False for widgets whose value is an event (a click, an upload, a chat message, a selection)."""
+        return self._metadata.value_type not in _EVENT_VALUE_TYPES and "selection" not in self.kind
+
+    def current(self, missing: Any) -> Any:
+        """The value session state holds for the widget now (``missing`` when none)."""
+        try:
+            return self._state[self.key]
+        except KeyError:
+            return missing
+
+    def default(self) -> Any:
+        """The value the widget shows when session state holds none (a fresh copy)."""
+        return copy.deepcopy(self._metadata.deserializer(None))
+
+    def accepts(self, value: Any) -> bool:
+        """Whether the widget shows ``value`` as it is: the gate Streamlit applies to URL values.
+
+        ``SessionState._seed_widget_from_url`` (``bind="query-params"`` widgets) runs untrusted
+        values through the widget's own serializer and deserializer, which reject, clamp or
+        fall back to the default; then checks options and the selection limit. Here the value
+        must also come back unchanged (same value, same type): anything the widget would
+        alter, or crash on, is refused.
+        """
+        metadata = self._metadata
+        try:
+            wire = metadata.serializer(value)
+            if not _wire_type_ok(metadata.value_type, wire):
+                return False
+            back = metadata.deserializer(copy.deepcopy(wire))
+        except Exception:
+            return False
+        options = getattr(metadata, "formatted_options", None)
+        if options is not None:
+            labels = wire if isinstance(wire, list) else [wire] if isinstance(wire, str) else []
+            if any(label not in options for label in labels):
+                return False
+            if len(set(labels)) != len(labels) and not getattr(metadata, "allow_url_duplicates", False):
+                return False  # the same option twice: Streamlit's URL gate deduplicates it
+        limit = getattr(metadata, "max_array_length", None)
+        if isinstance(wire, list) and limit and len(wire) > limit:
+            return False
+        try:
+            return bool(_codec.dumps(back) == _codec.dumps(value))
+        except PersistError:
+            return False
+
+    def show_default(self) -> None:
+        """Make the widget show its default, and tell the browser (it may show another value)."""
+        self._state._new_session_state[self.key] = self.default()
+
+    def keep_across_pages(self) -> None:
+        """Keep the value while the widget is not rendered (Streamlit's ``persist_state="session"``)."""
+        self._keep = True
+
+    def metadata(self) -> Any:
+        if self._keep and getattr(self._metadata, "persist_state", "") is None:
+            return dataclasses.replace(self._metadata, persist_state="session")
+        return self._metadata
+
+
+_EVENT_VALUE_TYPES: Final = frozenset(
+    {"trigger_value", "string_trigger_value", "json_trigger_value", "file_uploader_state_value", "chat_input_value"}
+)
+_WIRE_TYPES: Final[dict[str, tuple[type[Any], ...]]] = {
+    "bool_value": (bool,),
+    "int_value": (int,),
+    "double_value": (int, float),
+    "string_value": (str,),
+    "json_value": (str,),
+    "bytes_value": (bytes,),
+}
+_ARRAY_WIRE_TYPES: Final[dict[str, tuple[type[Any], ...]]] = {
+    "string_array_value": (str,),
+    "int_array_value": (int,),
+    "double_array_value": (int, float),
+}
+
+
+def _wire_type_ok(value_type: str, wire: Any) -> bool:
+    """Whether ``wire`` is what the widget's WidgetState field holds (bools are not numbers).
+
+    None passes: an empty widget; whether this one may be empty, its deserializer tells.
+    """
+    if wire is None:
+        return True
+    if value_type in _ARRAY_WIRE_TYPES:
+        kinds = _ARRAY_WIRE_TYPES[value_type]
+        return isinstance(wire, list) and all(type(x) in kinds for x in wire)
+    kinds = _WIRE_TYPES.get(value_type, ())
+    return type(wire) in kinds
+
+
+# By session id; held weakly (the observer lives in the session's state and dies with it).
+_observers: weakref.WeakValueDictionary[str, WidgetObserver] = weakref.WeakValueDictionary()
+_patched = False
+
+
+def watch_widgets(observer: WidgetObserver) -> bool:
+    """Show ``observer`` every keyed widget this session declares from now on; False if impossible."""
+    try:
+        ctx = run_context()
+        if ctx is None:
+            return False
+        _patch_widget_points()
+        _observers[ctx.session_id] = observer
+        return True
+    except Exception:
+        _LOGGER.warning("streamlit-persist: widget checks unavailable; restored values go unchecked", exc_info=True)
+        return False
+
+
+def drop_value(key: str) -> None:
+    """Remove ``key``'s value from session state without Streamlit's widget checks."""
+    ctx = run_context()
+    if ctx is None:
+        return
+    state = ctx.session_state._state
+    state._new_session_state.pop(key, None)
+    state._old_state.pop(key, None)
+
+
+def user_value(key: str, default: Any) -> Any:
+    """The value session state holds under the user key ``key`` (not a widget's own value)."""
+    ctx = run_context()
+    if ctx is None:
+        return default
+    state = ctx.session_state._state
+    if key in state._new_session_state:
+        return state._new_session_state[key]
+    return state._old_state.get(key, default)
+
+
+def _patch_widget_points() -> None:
+    global _patched
+    with _hooks_lock:
+        if _patched:
+            return
+        from streamlit.elements import form
+        from streamlit.elements.lib import policies
+        from streamlit.runtime.state.session_state import SessionState
+
+        original_check = policies.check_session_state_rules
+        original_register = SessionState.register_widget
+
+        @functools.wraps(original_check)
+        def check_session_state_rules(default_value: Any, key: str | None, writes_allowed: bool = True) -> None:
+            if key is not None and _declaring(key, read_only=not writes_allowed):
+                default_value = None  # the value is ours: no "default value and Session State API" warning
+            original_check(default_value, key, writes_allowed)
+
+        @functools.wraps(original_register)
+        def register_widget(self: Any, metadata: Any, user_key: str | None) -> Any:
+            if user_key is not None:
+                metadata = _registering(self, metadata, user_key)
+            return original_register(self, metadata, user_key)
+
+        policies.check_session_state_rules = check_session_state_rules
+        if getattr(form, "check_session_state_rules", None) is original_check:
+            setattr(form, "check_session_state_rules", check_session_state_rules)  # noqa: B010  # not re-exported
+        SessionState.register_widget = register_widget  # type: ignore[method-assign]
+        _patched = True
+
+
+def _observer(state: Any = None) -> WidgetObserver | None:
+    """This session's observer (``state``, when given, must be this run's session state)."""
+    ctx = run_context()
+    if ctx is None or (state is not None and ctx.session_state._state is not state):
+        return None
+    return _observers.get(ctx.session_id)
+
+
+def _declaring(key: str, *, read_only: bool) -> bool:
+    try:
+        observer = _observer()
+        return observer is not None and observer.declaring(key, read_only=read_only)
+    except Exception:
+        _LOGGER.warning("streamlit-persist: widget check failed for %r", key, exc_info=True)
+        return False
+
+
+def _registering(state: Any, metadata: Any, key: str) -> Any:
+    try:
+        observer = _observer(state)
+        if observer is None:
+            return metadata
+        widget = Widget(state, metadata, key)
+        observer.registering(widget)
+        return widget.metadata()
+    except Exception:
+        _LOGGER.warning("streamlit-persist: widget registration check failed for %r", key, exc_info=True)
+        return metadata
+
+
+# --------------------------------------------------------------------------- a run that raises
+#
+# Checked on Streamlit 1.67: ``ScriptRunContext.on_script_error`` (what ``st.App(on_script_error=)``
+# sets) is called in the script thread with the exception, for the script body, fragments and
+# widget callbacks; returning True keeps the exception box off the page (the exception is
+# still logged). A run that raised still ends with SCRIPT_STOPPED_WITH_SUCCESS; session
+# state's "run without errors" key tells the two apart.
+
+
+class ErrorObserver(Protocol):
+    def raised(self, error: BaseException) -> bool:
+        """The run raised ``error``; True if the observer recovered (a rerun is requested)."""
+        ...
+
+
+def watch_errors(observer: ErrorObserver) -> bool:
+    """Show ``observer`` this run's uncaught exception first (an app's own handler comes after)."""
+    try:
+        ctx = run_context()
+        if ctx is None or not hasattr(ctx, "on_script_error"):
+            return False
+        current = ctx.on_script_error
+        if getattr(current, "_streamlit_persist", None) is observer:
+            return True
+        previous = getattr(current, "_streamlit_persist_previous", current)
+
+        def handler(error: BaseException) -> bool | None:
+            try:
+                if observer.raised(error):
+                    return True
+            except Exception:
+                _LOGGER.warning("streamlit-persist: recovering from the app's exception failed", exc_info=True)
+            return previous(error) if previous is not None else None  # type: ignore[arg-type]
+
+        handler._streamlit_persist = observer  # type: ignore[attr-defined]
+        handler._streamlit_persist_previous = previous  # type: ignore[attr-defined]
+        ctx.on_script_error = handler
+        return True
+    except Exception:
+        _LOGGER.debug("streamlit-persist: error hook unavailable", exc_info=True)
+        return False
+
+
+def run_raised() -> bool:
+    """True if the run that just ended raised an uncaught exception (read at its end)."""
+    try:
+        from streamlit.runtime.state.session_state import SCRIPT_RUN_WITHOUT_ERRORS_KEY
+
+        ctx = run_context()
+        if ctx is None:
+            return False
+        return ctx.session_state._state._new_session_state.get(SCRIPT_RUN_WITHOUT_ERRORS_KEY) is False
+    except Exception:
+        return False
+
+
+def blamed_widget(error: BaseException, candidates: set[str]) -> str | None:
+    """The key of the Streamlit widget call that raised ``error``, if it is one of ``candidates``."""
+    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
+    for frame in reversed(frames):  # innermost first
+        module = str(frame.f_globals.get("__name__", ""))
+        key = frame.f_locals.get("key")
+        if module.startswith("streamlit.") and isinstance(key, str) and key in candidates:
+            return key
+    return None
+
+
+def request_rerun() -> bool:
+    """Ask for one more full run of this page, as ``st.rerun()`` would, without stopping this one."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+
+        ctx = run_context()
+        if ctx is None or ctx.script_requests is None:
+            return False
+        data = RerunData(
+            query_string=ctx.query_string,
+            page_script_hash=ctx.page_script_hash,
+            cached_message_hashes=ctx.cached_message_hashes,
+            context_info=ctx.context_info,
+        )
+        return bool(ctx.script_requests.request_rerun(data))
+    except Exception:
+        _LOGGER.debug("streamlit-persist: rerun request unavailable", exc_info=True)
+        return False
+
+
+def widget_keys_this_run() -> frozenset[str]:
+    """User keys of the widgets created so far in this run."""
+    try:
+        ctx = run_context()
+        if ctx is None:
+            return frozenset()
+        return frozenset(ctx.shared.widget_user_keys_this_run.snapshot())
+    except Exception:
+        return frozenset()
+
+
+def page_path() -> str:
+    """The page's URL path below ``server.baseUrlPath``, without slashes ("" for the main page).
+
+    Known on a session's first run even in an ``st.navigation`` entrypoint, before the page
+    itself is resolved (``st.context.url``; the query string is not part of it).
+    """
+    try:
+        from urllib.parse import urlsplit
+
+        import streamlit as st
+
+        path = urlsplit(st.context.url or "").path.strip("/")
+        base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+        if base and (path == base or path.startswith(base + "/")):
+            path = path[len(base) :].strip("/")
+        return path
+    except Exception:
+        _LOGGER.debug("streamlit-persist: page URL unavailable", exc_info=True)
+        return ""

@@ -20,12 +20,14 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Literal
 
-from streamlit_persist import _boot, _codec, _crypto, _envelope, _persisted
-from streamlit_persist._protocol import Failure, PersistData, PersistMessage, StorageKind
+from streamlit_persist import _boot, _codec, _crypto, _envelope, _persisted, _streamlit
+from streamlit_persist._encoding import entries_hash
+from streamlit_persist._protocol import Answer, Failure, PersistData, PersistMessage, StorageKind
 
 __all__ = ["MemoryBrowser"]
 
@@ -42,7 +44,9 @@ class MemoryBrowser:
         self.session: dict[str, str] = {}
         self.quota = quota
         self.messages: list[PersistData] = []
+        self.cookies: dict[str, str] = {}
         self.cookie_budget = 2048
+        self._answered: dict[str, set[str]] = {}
 
     def __enter__(self) -> MemoryBrowser:
         _persisted.set_transport(self._deliver, self.cookie)
@@ -100,30 +104,35 @@ class MemoryBrowser:
         return result
 
     def cookie(self, name: str) -> str | None:
-        """The boot cookie the browser module would have written for this storage."""
+        """The boot cookie this browser holds: the last one the app wrote, else one in step with storage."""
+        if name in self.cookies:
+            return self.cookies[name]
         prefixes = {n[: n.index(":", 3) + 1] for n in self.local if n.startswith("sp:") and n.count(":") >= 2}
         for prefix in prefixes:
-            if _boot.cookie_name(prefix) == name:
-                entries = _under(self.local, prefix)
-                return _boot.cookie_value(entries, self.cookie_budget)
+            binding = _boot.Binding(prefix, "")  # AppTest sends no Host header
+            if binding.name() == name:
+                key = _boot.cookie_key(_streamlit.server_secret())
+                return _boot.seal(_under(self.local, prefix), key, binding, self.cookie_budget) or None
         return None
 
     def _items(self, storage: StorageKind) -> dict[str, str]:
         return self.local if storage == "local" else self.session
 
     def _deliver(self, key: str, data: PersistData, on_message: Callable[[], None]) -> PersistMessage | None:
+        """What ``component/bridge.ts`` does with one message, answered at once."""
         self.messages.append(data)
         items = self._items(data["storage"])
         prefix = data["prefix"]
-        reply: PersistMessage = {"sid": data["sid"]}
-        check = data["boot"]
-        if check is not None:  # before any write, as component/bridge.ts does
-            entries = _under(items, prefix)
-            if _boot.storage_hash(entries) != check["h"]:
-                reply["hydrate"] = {"req": check["req"], "entries": entries}
-        if data["full"]:
-            for name in [n for n in items if n.startswith(prefix) and n[len(prefix) :] not in data["writes"]]:
-                del items[name]
+        answered = self._answered.setdefault(data["sid"], set())
+        answers: list[Answer] = []
+        for check in data["checks"]:  # before any write, as the browser module does
+            if check["req"] in answered:
+                continue
+            answered.add(check["req"])
+            select = re.compile(check["select"])
+            entries = {slot: token for slot, token in _under(items, prefix).items() if select.match(slot)}
+            if check["h"] is None or entries_hash(entries) != check["h"]:
+                answers.append({"req": check["req"], "entries": entries})
         failures: list[Failure] = []
         for slot, token in data["writes"].items():
             if token is None:
@@ -132,10 +141,17 @@ class MemoryBrowser:
                 items[prefix + slot] = token
             else:
                 failures.append({"slot": slot, "kind": "quota", "message": "The quota has been exceeded."})
+        cookie = data["cookie"]
+        if cookie is not None:
+            if cookie["value"]:
+                self.cookies[cookie["name"]] = cookie["value"]
+            else:
+                self.cookies.pop(cookie["name"], None)
+        reply: PersistMessage = {"sid": data["sid"]}
+        if answers:
+            reply["answers"] = answers
         if failures:
             reply["failures"] = failures
-        if data["hydrate"] is not None:
-            reply["hydrate"] = {"req": data["hydrate"], "entries": _under(items, prefix)}
         return reply if len(reply) > 1 else None
 
     def _fits(self, items: dict[str, str], name: str, token: str) -> bool:
@@ -145,12 +161,12 @@ class MemoryBrowser:
         return used + len(name) + len(token) <= self.quota
 
 
-def _protector(secret: _crypto.SecretInput | None, protect: str) -> _envelope.Protector | None:
+def _protector(secret: _crypto.SecretInput | None, protect: str) -> _crypto.Protector | None:
     if secret is None:
         return None
     return _crypto.Keyring(secret).protector("store", "signed" if protect == "sign" else "encrypted")
 
 
 def _under(items: dict[str, str], prefix: str) -> dict[str, str]:
-    """The entries stored under ``prefix``, by slot (what the browser module's readAll returns)."""
+    """The entries stored under ``prefix``, by slot."""
     return {name[len(prefix) :]: token for name, token in items.items() if name.startswith(prefix)}

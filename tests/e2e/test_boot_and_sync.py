@@ -12,7 +12,6 @@ the test through the ``console_errors`` fixture.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import zlib
@@ -21,10 +20,10 @@ from typing import Any, Final
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from streamlit_persist import _boot, _codec, _envelope
+from streamlit_persist import _boot, _codec, _encoding, _envelope
 from tests.support.fixtures import ConsoleErrors, NewContext, StreamlitAppFactory
 from tests.support.pages import element_by_key, expect_no_streamlit_exception, read_runs, wait_for_app
-from tests.support.streamlit_server import StreamlitServer
+from tests.support.streamlit_server import COOKIE_SECRET, StreamlitServer
 
 pytestmark = pytest.mark.e2e
 
@@ -122,12 +121,13 @@ def stored(page: Page, namespace: str) -> dict[str, str]:
     return items
 
 
-def cookie_name(namespace: str) -> str:
-    return _boot.cookie_name(f"sp:{namespace}:")
+def binding(server: StreamlitServer, namespace: str) -> _boot.Binding:
+    """Where the app's boot cookie belongs: its prefix, served from localhost:<port>."""
+    return _boot.Binding(f"sp:{namespace}:", f"localhost:{server.port}")
 
 
 def raw_cookie(context: BrowserContext, server: StreamlitServer, namespace: str) -> str | None:
-    name = cookie_name(namespace)
+    name = binding(server, namespace).name()
     for cookie in context.cookies(server.url):
         if cookie.get("name") == name:
             return cookie.get("value")
@@ -135,21 +135,21 @@ def raw_cookie(context: BrowserContext, server: StreamlitServer, namespace: str)
 
 
 def cookie_text(raw: str) -> str:
-    """The JSON payload of a boot cookie: ``z.`` + base64url(deflate-raw) or plain base64url."""
-    compressed = raw.startswith("z.")
-    body = raw[2:] if compressed else raw
-    data = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-    return (zlib.decompress(data, wbits=-15) if compressed else data).decode("utf-8")
+    """The JSON payload of a boot cookie (``b1.<mac>.<base64url(deflate-raw)>``), unauthenticated."""
+    body = raw.split(".")[2]
+    return zlib.decompress(_encoding.b64decode(body), wbits=-15).decode("utf-8")
 
 
-def decode_cookie(raw: str) -> dict[str, Any]:
-    decoded: dict[str, Any] = json.loads(cookie_text(raw))
-    return decoded
+def decode_cookie(raw: str, server: StreamlitServer, namespace: str) -> dict[str, Any]:
+    """The authenticated payload; the test fails if the app's own key does not open it."""
+    snapshot = _boot.read(raw, _boot.cookie_key(COOKIE_SECRET.encode()), binding(server, namespace))
+    assert snapshot is not None, f"the boot cookie does not authenticate: {raw[:40]!r}"
+    return {"e": snapshot.entries, "w": snapshot.first_run_wrote}
 
 
 def boot_cookie(context: BrowserContext, server: StreamlitServer, namespace: str) -> dict[str, Any] | None:
     raw = raw_cookie(context, server, namespace)
-    return None if raw is None else decode_cookie(raw)
+    return None if raw is None else decode_cookie(raw, server, namespace)
 
 
 def wait_until(page: Page, predicate: Any, what: str, *, timeout_ms: int = LOAD_MS) -> None:
@@ -176,7 +176,7 @@ def cookie_mirrors(context: BrowserContext, server: StreamlitServer, page: Page,
     """The boot cookie lists exactly what storage holds now."""
     cookie = boot_cookie(context, server, namespace)
     entries = stored(page, namespace)
-    return cookie is not None and cookie.get("e") == entries and cookie.get("h") == _boot.storage_hash(entries)
+    return cookie is not None and cookie.get("e") == entries
 
 
 def open_boot_app(page: Page, server: StreamlitServer) -> None:
@@ -245,7 +245,7 @@ class TestBootCookie:
     def test_cookie_over_budget_takes_one_rerun(
         self, streamlit_app: StreamlitAppFactory, page: Page, context: BrowserContext
     ) -> None:
-        """With a tiny budget the cookie holds only the hash: two runs, the same values."""
+        """With a tiny budget the cookie holds only the "too large" marker: two runs, the same values."""
         server = streamlit_app(BOOT_APP, SP_BOOT_BYTES="64")
         open_boot_app(page, server)
         click(page, "set")
@@ -258,7 +258,7 @@ class TestBootCookie:
             return (
                 len(entries) == 2
                 and plain_value(entries["name"]) == NAME
-                and cookie == {"h": _boot.storage_hash(entries), "e": None}
+                and cookie == {"e": None, "w": False}
             )
 
         wait_until(page, over_budget, "a hash-only boot cookie over the stored values")
@@ -380,7 +380,7 @@ class TestBootCookie:
         raw = raw_cookie(context, server, BOOT_NS)
         assert raw is not None
         decoded_text = cookie_text(raw)
-        cookie = decode_cookie(raw)
+        cookie = decode_cookie(raw, server, BOOT_NS)
         assert set(cookie["e"]) == {"name", "color"}
         for token in cookie["e"].values():
             assert token.startswith("sp1.e."), f"not an encrypted token: {token[:40]!r}"

@@ -8,6 +8,7 @@ any plaintext in storage, cookies, the page or the WebSocket frames is a leak.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from typing import Final
 
@@ -49,11 +50,14 @@ def expect_values(page: Page, plan: str, note: str) -> None:
 
 
 def seed(page: Page, kid: str) -> None:
-    """Click the app's Seed button and wait until both values are stored sealed under ``kid``."""
+    """Click the app's Seed button and wait until both new values are stored sealed under ``kid``."""
+    before = storage_items(page)
     element_by_key(page, "seed").get_by_role("button").click()
     expect_values(page, PLAN, NOTE)
     for slot in ("plan", "note"):
-        wait_for_stored(page, f"sp:{NS}:{slot}", f"v !== null && v.startsWith('sp1.e.{kid}.')")
+        name = f"sp:{NS}:{slot}"
+        old = json.dumps(before.get(name))
+        wait_for_stored(page, name, f"v !== null && v.startsWith('sp1.e.{kid}.') && v !== {old}")
 
 
 class Frames:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from streamlit_persist import _crypto
+from streamlit_persist import _encoding
 from tests.support.fixtures import NewContext, StreamlitAppFactory
 from tests.support.pages import element_by_key, expect_no_streamlit_exception, wait_for_app
 
@@ -139,7 +139,7 @@ def test_bound_widget_key_is_not_in_the_link(
     param = parse_qs(urlsplit(_share_url(a)).query)["state"][0]
     assert param.startswith("s")
     _head, _mac, body = param.split(".", 2)
-    payload = zlib.decompressobj(-15).decompress(_crypto.b64decode(body), 1 << 20)
+    payload = zlib.decompressobj(-15).decompress(_encoding.b64decode(body), 1 << 20)
     assert b'"view":"chart"' in payload
     assert b'"filters":["beta","gamma"]' in payload
     assert b'"sort"' not in payload

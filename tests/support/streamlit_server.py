@@ -25,6 +25,8 @@ from typing import Final, Self
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 HOST: Final = "localhost"
+# Fixed, so tests can open the boot cookies the app writes (its HMAC key derives from it).
+COOKIE_SECRET: Final = "streamlit-persist-tests-cookie-secret-4f9a1c"
 
 _BASE_ARGS: Final[tuple[str, ...]] = (
     # An explicit address binds loopback only and skips Streamlit's external-IP lookup
@@ -121,6 +123,7 @@ class StreamlitServer:
         paths = [str(REPO_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
         env.setdefault("PYTHONUNBUFFERED", "1")
+        env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", COOKIE_SECRET)
         return env
 
     def start(self) -> None:

@@ -24,12 +24,12 @@ from streamlit_persist._crypto import (
     HmacProtector,
     Keyring,
     Passphrase,
-    b64decode,
-    b64encode,
+    Protector,
     passphrase,
     protector_for,
 )
-from streamlit_persist._envelope import Context, Protector
+from streamlit_persist._encoding import b64decode, b64encode
+from streamlit_persist._envelope import Context
 from streamlit_persist.exceptions import ERROR_KINDS, PersistError
 
 SECRET_A = secrets.token_urlsafe(32)

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from streamlit_persist import _codec, _envelope
-from streamlit_persist._crypto import Keyring
-from streamlit_persist._envelope import Context, Protector
+from streamlit_persist._crypto import Keyring, Protector
+from streamlit_persist._envelope import Context
 from streamlit_persist.exceptions import ERROR_KINDS, PersistError
 
 SECRET = secrets.token_urlsafe(32)

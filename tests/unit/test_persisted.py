@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator
+import secrets
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import streamlit_persist as sp
-from streamlit_persist import _boot, _envelope, _options, _persisted, _protocol
+from streamlit_persist import _boot, _envelope, _persisted, _streamlit
 from streamlit_persist._protocol import PersistData
 from streamlit_persist.testing import MemoryBrowser
 
@@ -25,12 +25,6 @@ import streamlit_persist as sp
 
 def app(body: str) -> AppTest:
     return AppTest.from_string(HEADER + body, default_timeout=10)
-
-
-@pytest.fixture
-def browser() -> Iterator[MemoryBrowser]:
-    with MemoryBrowser() as memory:
-        yield memory
 
 
 def writes(browser: MemoryBrowser) -> list[dict[str, str | None]]:
@@ -58,7 +52,7 @@ st.selectbox("Select", ["a", "b", "c"], key="select")
 st.multiselect("Multi", ["x", "y", "z"], key="multi")
 st.slider("Slider", 0, 10, (0, 10), key="slider")
 st.checkbox("Check", key="check")
-st.date_input("Day", key="day", value=dt.date(2000, 1, 1))
+st.date_input("Day", key="day", value=dt.date(2024, 1, 1))
 st.write(f"hydrated={{p.hydrated}}")
 """).run()
         assert not at.exception
@@ -200,7 +194,7 @@ if st.session_state.get("do_clear"):
         finally:
             _persisted.set_transport(None)
         assert [d["writes"] for d in sent] == [{}]
-        assert sent[0]["hydrate"] is not None
+        assert [c["h"] for c in sent[0]["checks"]] == [None]  # a plain request for storage
         assert silent.local == {}
 
 
@@ -288,7 +282,7 @@ st.text_input("Name", key="name")
         assert "go" not in browser.values(namespace=NS)
         error = persisted_error(at, "go")
         assert error.kind == "unassignable"
-        assert "cannot be assigned through st.session_state" in error.message
+        assert "cannot be set through session state" in error.message
 
     def test_hostile_messages_are_ignored(self, browser: MemoryBrowser) -> None:
         """Whatever arrives as a browser message, nothing raises and nothing is applied."""
@@ -301,10 +295,12 @@ st.text_input("Name", key="name")
             "x",
             [],
             {"sid": 1},
-            {"sid": instance._sid, "hydrate": []},
+            {"sid": instance._sid, "answers": {}},
+            {"sid": instance._sid, "answers": [1, {"req": 1}, {"entries": []}]},
             {"sid": instance._sid, "failures": "x"},
             {"sid": instance._sid, "failures": [1, {}]},
-            {"sid": instance._sid, "hydrate": {"req": "nope", "entries": {"x": "t"}}},
+            {"sid": instance._sid, "answers": [{"req": "nope", "entries": {"x": "t"}}]},
+            {"sid": instance._sid, "sync": {"x": 1, 2: "t"}},
         ]:
             instance._receive(junk)
         assert instance.errors == []
@@ -351,32 +347,47 @@ class TestUsage:
         assert browser.values(namespace="two") == {"x": "changed"}
 
 
-def instance_errors(at: AppTest) -> list[sp.PersistError]:
+def instance_errors(at: AppTest) -> list[sp.ErrorRecord]:
     return list(at.session_state[_persisted.STATE_PREFIX + "streamlit_persist"].errors)
 
 
-def persisted_error(at: AppTest, key: str) -> sp.PersistError:
+def persisted_error(at: AppTest, key: str) -> sp.ErrorRecord:
     instance = at.session_state[_persisted.STATE_PREFIX + "streamlit_persist"]
-    matches: list[sp.PersistError] = [e for e in instance.errors if e.key == key]
+    matches: list[sp.ErrorRecord] = [e for e in instance.errors if e.key == key]
     assert matches, f"no error for {key!r} in {instance.errors!r}"
     return matches[-1]
 
 
+def cookie_of(browser: MemoryBrowser, namespace: str = NS) -> str | None:
+    """The boot cookie the app wrote (AppTest sends no Host header: the binding's host is "")."""
+    return browser.cookies.get(_boot.Binding(f"sp:{namespace}:", "").name())
+
+
+def snapshot_of(value: str | None, namespace: str = NS) -> _boot.Snapshot | None:
+    key = _boot.cookie_key(_streamlit.server_secret())
+    return _boot.read(value, key, _boot.Binding(f"sp:{namespace}:", ""))
+
+
+def requests(browser: MemoryBrowser) -> list[str]:
+    """What each message asked of storage: "ask" (send it all), "check" (answer if it differs)."""
+    return ["ask" if check["h"] is None else "check" for m in browser.messages for check in m["checks"]]
+
+
 class TestBootCookie:
     def test_return_visit_restores_on_the_first_run_without_asking(self, browser: MemoryBrowser) -> None:
-        """With the boot cookie, values are there on run 1 and no hydration request is sent."""
+        """With the boot cookie, values are there on run 1; the browser is only asked to confirm."""
         browser.store({"name": "Ann", "n": 3}, namespace=NS)
         at = app(f'p = sp.persist(["name", "n"], namespace="{NS}")\nst.write(f"hydrated={{p.hydrated}}")').run()
         assert at.markdown[0].value == "hydrated=True"
         assert (at.session_state["name"], at.session_state["n"]) == ("Ann", 3)
-        assert [m["hydrate"] for m in browser.messages] == [None]
-        assert browser.messages[0]["boot"] is not None
+        assert requests(browser) == ["check"]
 
     def test_first_visit_costs_no_request_either(self, browser: MemoryBrowser) -> None:
         """No cookie and nothing stored: hydrated at once, and the browser agrees."""
         at = app(f'p = sp.persist(["x"], namespace="{NS}")\nst.write(f"hydrated={{p.hydrated}}")').run()
         assert at.markdown[0].value == "hydrated=True"
-        assert [m["hydrate"] for m in browser.messages] == [None]
+        assert requests(browser) == ["check"]
+        assert browser.messages[0]["checks"][0]["h"] == ""
 
     def test_state_over_the_cookie_budget_takes_the_one_request_path(self) -> None:
         """A cookie that only says "too large" makes Python ask storage; same values arrive."""
@@ -385,13 +396,44 @@ class TestBootCookie:
             browser.store({"big": "x" * 500}, namespace=NS)
             at = app(f'sp.persist(["big"], namespace="{NS}")').run()
             assert at.session_state["big"] == "x" * 500
-            assert browser.messages[0]["hydrate"] is not None
+            assert requests(browser) == ["ask"]
+
+    def test_the_cookie_follows_what_storage_holds(self, browser: MemoryBrowser) -> None:
+        """Each write sends the next cookie value, authenticated; the next visit reads it back."""
+        at = app(f'sp.persist(["n"], namespace="{NS}")\nst.session_state.n = st.session_state.get("n", 0) + 1').run()
+        snapshot = snapshot_of(cookie_of(browser))
+        assert snapshot is not None
+        assert snapshot.entries == {"n": browser.local[f"sp:{NS}:n"]}
+        at.run()
+        assert snapshot_of(cookie_of(browser)) == _boot.Snapshot({"n": browser.local[f"sp:{NS}:n"]})
+        again = app(f'sp.persist(["n"], namespace="{NS}")\nst.write(st.session_state.n)').run()
+        assert again.session_state["n"] == 2
+        assert requests(browser)[-1] == "check"
+
+    def test_a_first_run_that_changes_a_restored_value_says_so_in_the_cookie(self, browser: MemoryBrowser) -> None:
+        """The counter pattern: the next page load then defines the early copy up front."""
+        browser.store({"n": 1}, namespace=NS)
+        app(f'sp.persist(["n"], namespace="{NS}")\nst.session_state.n += 1').run()
+        snapshot = snapshot_of(cookie_of(browser))
+        assert snapshot is not None
+        assert snapshot.first_run_wrote
+
+    def test_nothing_stored_deletes_the_cookie_and_a_large_state_writes_the_marker(self, browser: MemoryBrowser) -> None:
+        browser.store({"a": 1}, namespace=NS)
+        at = app(f'p = sp.persist(["a", "big"], namespace="{NS}")\nif st.session_state.get("wipe"): p.clear()').run()
+        at.session_state["wipe"] = True
+        at.run()
+        assert cookie_of(browser) is None
+        at.session_state["wipe"] = False
+        at.session_state["big"] = secrets.token_hex(3000)  # incompressible: over the cookie budget
+        at.run()
+        assert snapshot_of(cookie_of(browser)) == _boot.Snapshot(None)
 
     def test_storage_wins_over_a_stale_cookie(self) -> None:
         """Storage edited behind the cookie's back: the browser sends storage, Python adopts it."""
         browser = MemoryBrowser()
         browser.store({"name": "stale"}, namespace=NS)
-        stale = browser.cookie(_boot.cookie_name(f"sp:{NS}:"))
+        stale = browser.cookie(_boot.Binding(f"sp:{NS}:", "").name())
         browser.store({"name": "fresh"}, namespace=NS)
         browser.cookie = lambda name: stale  # type: ignore[method-assign]
         with browser:
@@ -405,7 +447,7 @@ class TestBootCookie:
         """Cookie-only values whose storage entry is corrupt or missing fall back to defaults."""
         browser = MemoryBrowser()
         browser.store({"bad": "from cookie", "gone": "from cookie", "ok": "from cookie"}, namespace=NS)
-        stale = browser.cookie(_boot.cookie_name(f"sp:{NS}:"))
+        stale = browser.cookie(_boot.Binding(f"sp:{NS}:", "").name())
         browser.local.clear()
         browser.store({"ok": "from storage"}, namespace=NS)
         browser.local[f"sp:{NS}:bad"] = "sp1.p.-.1.[1,null,"
@@ -421,8 +463,10 @@ class TestBootCookie:
             assert [(e.key, e.kind) for e in instance_errors(at)] == [("bad", "corrupt")]
 
     def test_hostile_cookie_values_fall_back_to_asking_storage(self) -> None:
-        """A cookie that is not ours is ignored like any other bad input."""
-        for junk in ["%%%", "e30", "eyJoIjoxLCJlIjpudWxsfQ", "a" * 9000, ""]:
+        """A cookie this deployment did not make is ignored like any other bad input."""
+        other_key = _boot.cookie_key(b"another deployment")
+        forged = _boot.seal({"name": 'sp1.p.-.1.[1,null,"j","Mallory"]'}, other_key, _boot.Binding(f"sp:{NS}:", ""), 2048)
+        for junk in ["%%%", "e30", "b1.AAAA.AAAA", "a" * 9000, "", forged]:
             browser = MemoryBrowser()
             browser.store({"name": "Ann"}, namespace=NS)
             browser.cookie = functools.partial(lambda value, name: value, junk)  # type: ignore[method-assign]
@@ -430,7 +474,7 @@ class TestBootCookie:
                 at = app(f'sp.persist(["name"], namespace="{NS}")').run()
             assert not at.exception
             assert at.session_state["name"] == "Ann"
-            assert browser.messages[0]["hydrate"] is not None
+            assert requests(browser) == ["ask"]
 
 
 class TestTabSync:
@@ -462,72 +506,3 @@ class TestTabSync:
         """sessionStorage is per tab: asking to sync it is a usage error."""
         at = app('sp.persist(["a"], storage="session", sync_tabs=True)').run()
         assert "sync_tabs=True needs storage" in at.exception[0].message
-
-
-class TestEarlyCookieValue:
-    """The early copy writes the boot cookie Python computed for the state after the run."""
-
-    @staticmethod
-    def _persisted(budget: int, tokens: dict[str, str]) -> _persisted.Persisted:
-        _, _, settings = _options.build(
-            storage="local", namespace="ns", max_value_bytes=1_000_000, max_total_bytes=4_000_000,
-            secret=None, protect=None, ttl=None, version=1, migrate=None, boot_cookie_bytes=budget,
-            sync_tabs=False, share=None, share_param="state",
-        )  # fmt: skip
-        p = _persisted.Persisted("k", "local", "ns", settings)
-        for slot, token in tokens.items():
-            p._stored[slot] = _persisted._Stored("j", b"0", token)
-        return p
-
-    def test_the_value_reads_back_as_the_stored_tokens(self) -> None:
-        tokens = {"a": 'sp1.p.-.1.[1,null,"j",1]', "b": 'sp1.p.-.1.[1,null,"j","x"]'}
-        p = self._persisted(2048, tokens)
-        data = p._with_cookie_value(p._data(hydrate=None, writes={"b": tokens["b"]}))
-        assert data["cookie"] is not None
-        snapshot = _boot.read(data["cookie"].get("value"))
-        assert snapshot == _boot.Snapshot(_boot.storage_hash(tokens), tokens, first_run_wrote=False)
-        assert data["cookie"].get("wrote") is False
-
-    def test_changing_a_value_restored_from_the_cookie_flags_the_cookie(self) -> None:
-        """A first run that changed a restored value (the counter) makes the next load expect one."""
-        tokens = {"a": 'sp1.p.-.1.[1,null,"j",2]', "b": 'sp1.p.-.1.[1,null,"j","x"]'}
-        p = self._persisted(2048, tokens)
-        p._boot_slots = frozenset({"a"})
-        data = p._with_cookie_value(p._data(hydrate=None, writes={"a": tokens["a"]}))
-        assert data["cookie"] is not None
-        assert data["cookie"].get("wrote") is True
-        snapshot = _boot.read(data["cookie"].get("value"))
-        assert snapshot is not None
-        assert snapshot.first_run_wrote
-        assert "value" not in (p._data(hydrate=None, writes={})["cookie"] or {})  # the module's data: none
-
-    def test_nothing_stored_deletes_the_cookie_and_a_large_state_leaves_it_to_the_module(self) -> None:
-        empty = self._persisted(2048, {})
-        spec = empty._with_cookie_value(empty._data(hydrate=None, writes={}))["cookie"]
-        assert spec is not None
-        assert spec.get("value") == ""
-        large = self._persisted(100, {f"k{i}": "x" * 200 for i in range(10)})
-        assert "value" not in (large._with_cookie_value(large._data(hydrate=None, writes={}))["cookie"] or {})
-
-    @pytest.mark.parametrize(
-        ("tokens", "previous_first_run_wrote", "code_up_front"),
-        [
-            ({}, False, True),  # nothing stored: a first visit, which may well write
-            ({"a": 'sp1.p.-.1.[1,null,"j",1]'}, True, True),  # the last page load wrote in run 1
-            ({"a": 'sp1.p.-.1.[1,null,"j",1]'}, False, False),  # a visit that only restores
-        ],
-    )
-    def test_the_early_code_goes_in_up_front_only_when_a_write_is_likely(
-        self,
-        monkeypatch: pytest.MonkeyPatch,
-        tokens: dict[str, str],
-        previous_first_run_wrote: bool,
-        code_up_front: bool,
-    ) -> None:
-        loaded: list[bool] = []
-        monkeypatch.setattr(_protocol, "load_early", lambda: loaded.append(True))
-        p = self._persisted(2048, tokens)
-        p._plan_early(previous_first_run_wrote)
-        assert p._early
-        assert loaded == ([True] if code_up_front else [])
-        assert p._early_code is code_up_front

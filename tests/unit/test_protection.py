@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -26,12 +25,6 @@ SECRET = {secret!r}
 {body.replace("ARGS", f'namespace="{NS}", secret=SECRET{extra}')}
 """
     return AppTest.from_string(script, default_timeout=10)
-
-
-@pytest.fixture
-def browser() -> Iterator[MemoryBrowser]:
-    with MemoryBrowser() as memory:
-        yield memory
 
 
 def errors(at: AppTest) -> list[tuple[str | None, str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
@@ -51,12 +50,6 @@ def app_file(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
     return path
 
 
-@pytest.fixture
-def browser() -> Iterator[MemoryBrowser]:
-    with MemoryBrowser() as memory:
-        yield memory
-
-
 def make_link(app_file: Path, browser: MemoryBrowser, **state: object) -> str:
     """Browser A: set state, take share_url()."""
     at = AppTest.from_file(str(app_file), default_timeout=10)
@@ -67,6 +60,7 @@ def make_link(app_file: Path, browser: MemoryBrowser, **state: object) -> str:
     assert not at.exception, at.exception
     url = at.code[0].value
     browser.local.clear()  # browser B starts empty
+    browser.cookies.clear()
     return url
 
 

@@ -1,0 +1,111 @@
+"""Restored values meet their widget: checked the way Streamlit checks URL values, or dropped.
+
+A value restored from storage, a cookie or a share link is hostile or stale input: an app's
+v1 stored text where v2 has a number input. Streamlit validates URL values of
+``bind="query-params"`` widgets as the widget registers; the gate does the same for every
+value ``persist()`` put into session state, the first time its widget registers. A value
+the widget would reject never reaches it: the widget shows its default and the gate reports
+the key (``invalid``); read-only widgets (buttons, uploaders, ...) never receive one
+(``unassignable``).
+
+Should a widget still change a value it took (Streamlit versions differ), ``settling`` lists
+the values taken this run and ``persist()`` compares them at the end of the run.
+
+The gate also learns, run by run, what ``persist()`` needs from widgets: each selected
+widget's default (an untouched widget is never stored) and which keys are read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from streamlit_persist import _streamlit
+from streamlit_persist.exceptions import ErrorKind
+
+Reject = Callable[[str, ErrorKind, str], None]
+_MISSING: Final = object()
+
+
+class WidgetGate:
+    """The widget observer of one session (``_streamlit.watch_widgets``)."""
+
+    def __init__(self, selected: Callable[[str], bool], reject: Reject) -> None:
+        self._selected = selected
+        self._reject = reject
+        self._unchecked: dict[str, Any] = {}  # slot -> the object persist() put into session state
+        self._resets: set[str] = set()
+        self.read_only: set[str] = set()
+        self.defaults: dict[str, Any] = {}  # each selected widget's default when last registered
+        self.settling: dict[str, Any] = {}  # restored values their widget took this run: kept or changed?
+
+    def new_run(self) -> None:
+        self.settling.clear()
+
+    def restored(self, slot: str, value: Any) -> None:
+        """``value`` was just put into session state for ``slot``: check it at its widget."""
+        self._unchecked[slot] = value
+        self._resets.discard(slot)
+
+    def reset(self, slot: str) -> None:
+        """``slot``'s value was withdrawn: its widget must show its default (the browser may not)."""
+        self._unchecked.pop(slot, None)
+        self._resets.add(slot)
+
+    def forget(self, slot: str) -> None:
+        self._unchecked.pop(slot, None)
+        self._resets.discard(slot)
+
+    def unchecked(self, slot: str) -> bool:
+        return slot in self._unchecked
+
+    # -- WidgetObserver ----------------------------------------------------------------------
+
+    def declaring(self, key: str, *, read_only: bool) -> bool:
+        if not self._selected(key):
+            return False
+        if read_only:
+            self.read_only.add(key)
+            ours = self._ours(key)
+            if ours or key in self._resets:
+                _streamlit.drop_value(key)
+            self.forget(key)
+            if ours:
+                self._reject(key, "unassignable", "its widget's value cannot be set through session state; dropped")
+            return False
+        self.read_only.discard(key)
+        return self._ours(key)
+
+    def registering(self, widget: _streamlit.Widget) -> None:
+        key = widget.key
+        if not self._selected(key) or key in self.read_only:
+            return
+        if not widget.holds_a_value:  # st.chat_input: its value is a message sent, not a state
+            self.read_only.add(key)
+            if self._ours(key):
+                _streamlit.drop_value(key)
+                message = f"the value of st.{widget.kind} is an event, not a state: it is not persisted"
+                self._reject(key, "unassignable", message)
+            self.forget(key)
+            return
+        widget.keep_across_pages()
+        if widget.current(_MISSING) is not None:  # None empties some widgets; their default then reads None
+            self.defaults[key] = widget.default()
+        if key in self._resets:
+            self._resets.discard(key)
+            widget.show_default()
+            return
+        if not self._ours(key):
+            self._unchecked.pop(key, None)
+            return
+        value = self._unchecked.pop(key)
+        if widget.accepts(value):
+            self.settling[key] = value
+            return
+        widget.show_default()
+        self._reject(key, "invalid", f"the stored {type(value).__name__} does not fit its widget; it shows its default")
+
+    def _ours(self, key: str) -> bool:
+        """True while session state still holds the very object persist() put there."""
+        expected = self._unchecked.get(key, _MISSING)
+        return expected is not _MISSING and _streamlit.user_value(key, _MISSING) is expected
