@@ -41,6 +41,7 @@ from streamlit_persist.exceptions import ErrorKind, ErrorRecord, PersistError, U
 STATE_PREFIX: Final = "_streamlit_persist:"
 END_SUFFIX: Final = "/end"
 _MAX_UNANSWERED: Final = 3
+_MAX_RECOVERIES: Final = 3  # reruns after the app raised with restored values, per page load
 _TYPO_CHECK_RUN: Final = 2  # after this many successful runs, name keys that matched nothing
 _MISSING: Final = object()
 
@@ -127,6 +128,8 @@ class Persisted:
         self._at_risk: set[str] = set()  # restored, not yet through a run that did not raise
         self._suspects: dict[str, Any] = {}  # withheld after a run raised, pending the next run
         self._suspects_run: object = None
+        self._recoveries = 0
+        self._last_read: str | None = None
         self._widget_backed: set[str] = set()
         self._rev = 0
         self._sent: dict[str, str | None] = {}  # writes sent in this run (again if it never ends)
@@ -247,6 +250,7 @@ class Persisted:
             self._cookie_sent = self._cookie_version = None
         self._sent = {}
         self._run_ended = False
+        self._last_read = None
         self._selector = KeySelector(patterns)
         self._gate.new_run()
         self._require_before_widgets(self._selector.patterns)
@@ -656,22 +660,25 @@ class Persisted:
     # -- a run that raised ------------------------------------------------------------------
 
     def raised(self, error: BaseException) -> bool:
-        """The run raised: withhold the restored values it may have tripped on, and rerun once.
+        """The run raised: withhold the restored values it may have tripped on, and rerun.
 
-        The widget call that raised names its key when it is a restored one; otherwise every
-        value restored since the last run that did not raise is a suspect. The suspects leave
-        storage only if the rerun then succeeds (``_settle_suspects``): an app that raises
-        anyway keeps the user's data. True keeps Streamlit's exception box off the page.
+        The suspect is the restored key of the widget call that raised, else the restored
+        key the app read last, else every value restored since the last run that did not
+        raise. Up to ``_MAX_RECOVERIES`` rounds; the suspects leave storage only once a run
+        succeeds without them (``_settle_suspects``): an app that raises anyway keeps the
+        user's data. True keeps Streamlit's exception box off the page.
         """
-        if not self._at_risk or self._suspects:
+        if not self._at_risk or self._recoveries >= _MAX_RECOVERIES:
             return False
         blamed = _streamlit.blamed_widget(error, self._at_risk)
+        if blamed is None and self._last_read in self._at_risk:
+            blamed = self._last_read
         suspects = {blamed} if blamed is not None else set(self._at_risk)
         for slot in suspects:
             self._suspects[slot] = self._restored.get(slot)
             self._withdraw(slot)
         self._suspects_run = _streamlit.run_marker()
-        self._at_risk.clear()
+        self._recoveries += 1
         LOGGER.warning(
             "streamlit-persist: the app raised %s after restoring %s; rerunning without %s",
             type(error).__name__,
@@ -680,8 +687,14 @@ class Persisted:
         )
         return _streamlit.request_rerun()
 
+    def read(self, key: str) -> None:
+        """The app read ``st.session_state[key]``: remember the last restored value it read."""
+        if key in self._at_risk:
+            self._last_read = key
+
     def _settle_suspects(self, *, raised: bool) -> None:
         """After the rerun: the suspects leave storage if it succeeded; else they were innocent."""
+        self._recoveries = 0
         if not self._suspects:
             return
         if not raised:

@@ -572,6 +572,39 @@ class ErrorObserver(Protocol):
         """The run raised ``error``; True if the observer recovered (a rerun is requested)."""
         ...
 
+    def read(self, key: str) -> None:
+        """The app read ``st.session_state[key]`` (the last restored value read is a suspect)."""
+        ...
+
+
+# By session id, held weakly like the widget observers.
+_readers: weakref.WeakValueDictionary[str, ErrorObserver] = weakref.WeakValueDictionary()
+_reads_patched = False
+
+
+def _patch_reads() -> None:
+    """Route ``st.session_state[key]`` (and ``.key``, ``.get``) reads to this session's observer."""
+    global _reads_patched
+    with _hooks_lock:
+        if _reads_patched:
+            return
+        from streamlit.runtime.state.session_state_proxy import SessionStateProxy
+
+        original = SessionStateProxy.__getitem__
+
+        @functools.wraps(original)
+        def getitem(self: Any, key: Any) -> Any:
+            value = original(self, key)
+            if _readers:
+                ctx = run_context()
+                reader = None if ctx is None else _readers.get(ctx.session_id)
+                if reader is not None:
+                    reader.read(str(key))
+            return value
+
+        SessionStateProxy.__getitem__ = getitem  # type: ignore[method-assign]
+        _reads_patched = True
+
 
 def watch_errors(observer: ErrorObserver) -> bool:
     """Show ``observer`` this run's uncaught exception first (an app's own handler comes after)."""
@@ -581,6 +614,7 @@ def watch_errors(observer: ErrorObserver) -> bool:
             return False
         current = ctx.on_script_error
         if getattr(current, "_streamlit_persist", None) is observer:
+            _readers[ctx.session_id] = observer
             return True
         previous = getattr(current, "_streamlit_persist_previous", current)
 
@@ -595,6 +629,8 @@ def watch_errors(observer: ErrorObserver) -> bool:
         handler._streamlit_persist = observer  # type: ignore[attr-defined]
         handler._streamlit_persist_previous = previous  # type: ignore[attr-defined]
         ctx.on_script_error = handler
+        _patch_reads()
+        _readers[ctx.session_id] = observer
         return True
     except Exception:
         _LOGGER.debug("streamlit-persist: error hook unavailable", exc_info=True)

@@ -1,0 +1,201 @@
+"""Restored state never breaks, hides or loses anything (AppTest + MemoryBrowser).
+
+The widget gate has its own matrix (test_drift_matrix.py); here: a run that raises after a
+restore, noise and waste at scale, author mistakes that now say what to do, and untouched
+widgets that are never stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from streamlit_persist import _envelope, _persisted
+from streamlit_persist._protocol import PersistData, PersistMessage
+from streamlit_persist.testing import MemoryBrowser
+
+NS = "t"
+HEADER = "import streamlit as st\nimport streamlit_persist as sp\n"
+
+
+def app(body: str) -> AppTest:
+    return AppTest.from_string(HEADER + body, default_timeout=20)
+
+
+def errors(at: AppTest) -> list[tuple[str, str | None]]:
+    instance = at.session_state[_persisted.STATE_PREFIX + "streamlit_persist"]
+    return [(e.kind, e.key) for e in instance.errors]
+
+
+class TestRecovery:
+    COUNTER = f"""
+p = sp.persist(["count", "name"], namespace="{NS}")
+st.session_state.setdefault("count", 0)
+st.session_state.setdefault("name", "")
+total = st.session_state.count + 1
+st.text(f"total={{total}} name={{st.session_state.name}}")
+"""
+
+    def test_a_value_the_code_no_longer_understands_is_quarantined_alone(self, browser: MemoryBrowser) -> None:
+        """v1 stored text where v2's code adds numbers: no exception, that key alone leaves storage."""
+        browser.store({"count": "five", "name": "Ann"}, namespace=NS)
+        at = app(self.COUNTER).run()
+        assert not at.exception
+        assert at.text[0].value == "total=1 name=Ann"  # the rerun, with the default count
+        assert browser.values(namespace=NS) == {"count": 0, "name": "Ann"}
+        at.run()
+        assert errors(at) == [("quarantined", "count")]
+        second = app(self.COUNTER).run()  # the next page load starts clean
+        assert not second.exception
+        assert second.text[0].value == "total=1 name=Ann"
+        assert errors(second) == []
+
+    def test_an_app_that_raises_anyway_keeps_the_users_data(self, browser: MemoryBrowser) -> None:
+        """Its own bug is not the stored values' fault: after the retries, nothing is removed."""
+        browser.store({"a": 1, "b": 2}, namespace=NS)
+        at = app(f"""
+sp.persist(["a", "b"], namespace="{NS}")
+st.write(st.session_state.get("a"), st.session_state.get("b"))
+raise RuntimeError("the app's own bug")
+""").run()
+        assert at.exception
+        assert browser.values(namespace=NS) == {"a": 1, "b": 2}
+
+    def test_a_widget_that_raises_on_its_value_is_blamed_by_its_key(self, browser: MemoryBrowser) -> None:
+        """Even past the gate (a custom check in the app), the widget call that raised names the key."""
+        browser.store({"n": 7, "other": "kept"}, namespace=NS)
+        at = app(f"""
+sp.persist(["n", "other"], namespace="{NS}")
+st.session_state.setdefault("other", "")
+if st.session_state.get("n", 0) > 5:
+    st.session_state["__strict"] = True
+st.number_input("N", min_value=0, max_value=10, key="n")
+if st.session_state.get("__strict"):
+    st.session_state["__strict"] = False
+    raise ValueError("n over 5 is no longer allowed")
+st.text(f"n={{st.session_state.n}} other={{st.session_state.other}}")
+""").run()
+        assert not at.exception
+        assert at.text[0].value == "n=0 other=kept"
+        assert browser.values(namespace=NS) == {"other": "kept"}
+
+
+class TestNoiseAndWaste:
+    def test_ten_thousand_corrupt_entries_are_one_log_line(
+        self, browser: MemoryBrowser, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Each kind of problem is logged once per batch with a count; p.errors is capped."""
+        for i in range(10_000):
+            browser.local[f"sp:{NS}:k{i}"] = "garbage"
+        with caplog.at_level(logging.WARNING, logger="streamlit_persist"):
+            at = app(f'p = sp.persist(["k*"], namespace="{NS}", boot_cookie_bytes=0)').run()
+        assert not at.exception
+        lines = [r.getMessage() for r in caplog.records if r.name == "streamlit_persist"]
+        assert lines == [lines[0]]
+        assert lines[0].startswith("streamlit-persist: 10,000 corrupt entries dropped")
+        assert len(errors(at)) == 100
+        assert not [name for name in browser.local if name.startswith(f"sp:{NS}:")]
+
+    def test_entries_no_pattern_selects_are_neither_sent_nor_opened(
+        self, browser: MemoryBrowser, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Stale keys of an earlier release stay in storage, untouched and unread."""
+        browser.store({f"old_{i}": "x" * 100 for i in range(1_000)}, namespace=NS)
+        browser.store({"theme": "dark"}, namespace=NS)
+        opened: list[str] = []
+        original = _envelope.open_token
+
+        def counting(token: object, context: _envelope.Context, **kwargs: object) -> _envelope.Opened:
+            opened.append(context.slot)
+            return original(token, context, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(_envelope, "open_token", counting)
+        replies: list[dict[str, str]] = []
+        deliver = browser._deliver
+
+        def spy(key: str, data: PersistData, on_message: Callable[[], None]) -> PersistMessage | None:
+            reply = deliver(key, data, on_message)
+            if reply is not None:
+                replies.extend(answer["entries"] for answer in reply.get("answers", []))
+            return reply
+
+        _persisted.set_transport(spy)
+        at = app(f'sp.persist(["theme"], namespace="{NS}", boot_cookie_bytes=0)').run()
+        assert at.session_state["theme"] == "dark"
+        assert replies == [{"theme": browser.local[f"sp:{NS}:theme"]}]
+        assert opened == ["theme"]
+        assert len([n for n in browser.local if n.startswith(f"sp:{NS}:old_")]) == 1_000
+
+
+class TestSayWhatToDo:
+    def test_persist_after_its_widget_says_to_move_it(self) -> None:
+        at = app('st.text_input("Name", key="name")\nsp.persist(["name"])').run()
+        assert at.exception
+        message = at.exception[0].message
+        assert "the widget with key 'name' was created before sp.persist()" in message
+        assert "before the widget" in message
+
+    def test_a_typo_is_named_with_the_closest_key(
+        self, browser: MemoryBrowser, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        at = app(f'sp.persist(["nmae"], namespace="{NS}")\nst.text_input("Name", key="name")')
+        with caplog.at_level(logging.WARNING, logger="streamlit_persist"):
+            at.run()
+            at.run()
+            at.run()
+        lines = [r.getMessage() for r in caplog.records if "matched nothing" in r.getMessage()]
+        assert lines == ["streamlit-persist: persist() key 'nmae' matched nothing in session state or storage; "
+                         "did you mean 'name'?"]
+
+    def test_an_exclusion_keeps_a_key_out(self, browser: MemoryBrowser) -> None:
+        at = app(f"""
+sp.persist(["filter_*", "!filter_tmp"], namespace="{NS}")
+st.session_state.filter_a = 1
+st.session_state.filter_tmp = 2
+""").run()
+        at.run()
+        assert browser.values(namespace=NS) == {"filter_a": 1}
+
+
+class TestUntouched:
+    def test_untouched_widgets_are_never_stored(self, browser: MemoryBrowser) -> None:
+        """Defaults stay the code's: a selectbox with no choice, form fields before submit, a closed popover."""
+        at = app(f"""
+sp.persist(["*"], namespace="{NS}")
+st.selectbox("Pick", ["a", "b"], index=None, key="pick")
+with st.popover("More", key="more", on_change="rerun"):
+    st.write("inside")
+with st.form("f"):
+    st.text_input("In form", key="in_form")
+    st.slider("Level", 0, 10, 3, key="level")
+    st.form_submit_button("Save")
+""").run()
+        at.run()
+        assert not at.exception
+        assert browser.values(namespace=NS) == {}
+        at.text_input(key="in_form").set_value("typed")
+        at.run()
+        assert browser.values(namespace=NS) == {}  # not submitted yet
+        at.text_input(key="in_form").set_value("typed")
+        at.button[0].click().run()
+        assert browser.values(namespace=NS) == {"in_form": "typed"}
+        at.text_input(key="in_form").set_value("")  # back to the default: the entry goes
+        at.button[0].click().run()
+        assert browser.values(namespace=NS) == {}
+
+    def test_pills_and_segmented_control_restore(self, browser: MemoryBrowser) -> None:
+        browser.store({"one": "b", "many": ["a", "c"], "seg": "y", "segs": ["x"]}, namespace=NS)
+        at = app(f"""
+p = sp.persist(["one", "many", "seg", "segs"], namespace="{NS}")
+st.pills("One", ["a", "b", "c"], key="one")
+st.pills("Many", ["a", "b", "c"], selection_mode="multi", key="many")
+st.segmented_control("Seg", ["x", "y"], key="seg")
+st.segmented_control("Segs", ["x", "y"], selection_mode="multi", key="segs")
+st.write(repr([st.session_state[k] for k in ("one", "many", "seg", "segs")]))
+""").run()
+        assert not at.exception
+        assert at.markdown[0].value == repr(["b", ["a", "c"], "y", ["x"]])
+        assert errors(at) == []
