@@ -354,6 +354,18 @@ def unchanged(old: Any, new: Any) -> bool:
     return bool(new == old)
 
 
+def same(a: Any, b: Any) -> bool:
+    """True if ``a`` and ``b`` are the same stored value (exact types all the way down)."""
+    if type(a) is not type(b):
+        return False  # the codec keeps types: 1, 1.0, True, (1,) and [1] all differ
+    if type(a) in _SCALARS:
+        return unchanged(a, b)
+    try:
+        return dumps(a) == dumps(b)
+    except PersistError:
+        return False
+
+
 _SCALARS: Final[frozenset[type[Any]]] = frozenset(
     {str, int, bool, float, type(None), bytes, date, datetime, time, timedelta, Decimal, uuid.UUID}
 )

@@ -12,6 +12,7 @@ Globs follow ``fnmatch.fnmatchcase``: ``*`` any run, ``?`` one character, ``[seq
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 from typing import Final
@@ -36,19 +37,30 @@ class KeySelector:
     ['theme', 'filter_a']
     """
 
-    __slots__ = ("_exclude_literals", "_exclude_regex", "_include_regex", "_literals", "js_source", "patterns")
+    __slots__ = ("_exclude_literals", "_exclude_regex", "_include_regex", "_js", "_literals", "names", "patterns")
 
     def __init__(self, patterns: Iterable[str] = ()) -> None:
         self.patterns: tuple[str, ...] = tuple(dict.fromkeys(patterns))
+        self.names: frozenset[str] = frozenset(self.patterns)
         include = [p for p in self.patterns if not p.startswith("!")]
         exclude = [p[1:] for p in self.patterns if p.startswith("!") and len(p) > 1]
         self._literals = frozenset(p for p in include if not is_glob(p))
         self._exclude_literals = frozenset(p for p in exclude if not is_glob(p))
         self._include_regex = _compile([p for p in include if is_glob(p)])
         self._exclude_regex = _compile([p for p in exclude if is_glob(p)])
-        selected = "|".join(_translate(p) for p in include) or _NOTHING
-        excluded = "|".join(_translate(p) for p in exclude)
-        self.js_source = f"^(?!(?:{excluded}){_END})(?:{selected}){_END}" if excluded else f"^(?:{selected}){_END}"
+        self._js: str | None = None
+
+    @property
+    def js_source(self) -> str:
+        """The same selection as a JavaScript regular expression (flag ``u``), built on first use."""
+        if self._js is None:
+            include = [p for p in self.patterns if not p.startswith("!")]
+            exclude = [p[1:] for p in self.patterns if p.startswith("!") and len(p) > 1]
+            selected = "|".join(_translate(p) for p in include) or _NOTHING
+            excluded = "|".join(_translate(p) for p in exclude)
+            prefix = f"^(?!(?:{excluded}){_END})" if excluded else "^"
+            self._js = f"{prefix}(?:{selected}){_END}"
+        return self._js
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
@@ -75,8 +87,8 @@ class KeySelector:
 
     def extend(self, patterns: Iterable[str]) -> KeySelector:
         """This selection plus ``patterns`` (itself when nothing is new)."""
-        added = [p for p in patterns if p not in self.patterns]
-        return KeySelector([*self.patterns, *added]) if added else self
+        added = [p for p in patterns if p not in self.names]
+        return selection((*self.patterns, *added)) if added else self
 
     def select(self, keys: Iterable[object]) -> list[str]:
         """The keys of ``keys`` this selection covers, in order."""
@@ -95,6 +107,12 @@ class KeySelector:
             close = difflib.get_close_matches(pattern, names, n=1, cutoff=0.6)
             misses[pattern] = close[0] if close else None
         return misses
+
+
+@functools.lru_cache(maxsize=64)
+def selection(patterns: tuple[str, ...]) -> KeySelector:
+    """The selection of ``patterns``, built once: every run of an app asks for the same one."""
+    return KeySelector(patterns)
 
 
 def _compile(globs: list[str]) -> re.Pattern[str] | None:

@@ -31,7 +31,7 @@ from streamlit_persist import _boot, _codec, _envelope, _protocol, _share, _stre
 from streamlit_persist._early import EarlyCopy
 from streamlit_persist._encoding import entries_hash
 from streamlit_persist._gate import WidgetGate
-from streamlit_persist._keys import KeySelector, is_glob
+from streamlit_persist._keys import KeySelector, is_glob, selection
 from streamlit_persist._mirror import Mirror
 from streamlit_persist._options import Migrate, Options, Secret, StorageKind, Ttl, key_list
 from streamlit_persist._protocol import Check, PersistData, PersistMessage
@@ -251,7 +251,7 @@ class Persisted:
         self._sent = {}
         self._run_ended = False
         self._last_read = None
-        self._selector = KeySelector(patterns)
+        self._selector = selection(tuple(patterns))
         self._gate.new_run()
         self._require_before_widgets(self._selector.patterns)
         while self._inbox:
@@ -279,7 +279,7 @@ class Persisted:
         grown = self._selector.extend(patterns)
         if grown is self._selector:
             return
-        added = [p for p in grown.patterns if p not in self._selector.patterns]
+        added = [p for p in grown.patterns if p not in self._selector.names]
         self._require_before_widgets(added)
         self._selector = grown
         if self._hydrated:
@@ -362,7 +362,7 @@ class Persisted:
 
     def _restore_new(self, selection: KeySelector) -> None:
         """Restore what the mirror holds for patterns this session has not covered yet."""
-        added = [p for p in selection.patterns if p not in self._known.patterns]
+        added = [p for p in selection.patterns if p not in self._known.names]
         if not added:
             return
         fresh = KeySelector(added)
@@ -450,7 +450,7 @@ class Persisted:
             return
         for slot, value in settling.items():
             current = st.session_state.get(slot, _MISSING)
-            if current is not _MISSING and not _same_value(value, current):
+            if current is not _MISSING and not _codec.same(value, current):
                 self._restored.pop(slot, None)
                 self._reporter.report("invalid", "its widget did not keep the stored value; it shows another", slot)
         settling.clear()
@@ -568,7 +568,7 @@ class Persisted:
 
     def _stage_session_state(self) -> None:
         """Stage a write for every selected key whose value differs from what storage holds."""
-        state = st.session_state.to_dict()  # one snapshot: each proxy lookup takes a lock
+        state = _streamlit.user_state()
         present = self._selected(state)
         defaults = self._gate.defaults
         for slot in present:
@@ -580,7 +580,7 @@ class Persisted:
                 continue
             value = state[slot]
             default = defaults.get(slot, _MISSING)
-            if default is not _MISSING and _same_value(default, value):
+            if default is not _MISSING and _codec.same(default, value):
                 self._mirror.remove(slot)  # an untouched widget: its code default stays in charge
                 continue
             try:
@@ -751,15 +751,6 @@ class Persisted:
         if self._user_cache is None or self._user_cache[0] is not marker or marker is None:
             self._user_cache = (marker, _streamlit.signed_in_user())
         return self._user_cache[1]
-
-
-def _same_value(a: Any, b: Any) -> bool:
-    if _codec.unchanged(a, b):
-        return True
-    try:
-        return _codec.dumps(a) == _codec.dumps(b)
-    except PersistError:
-        return False
 
 
 def _component_transport(key: str, data: PersistData, on_message: Callable[[], None]) -> None:
