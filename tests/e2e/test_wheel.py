@@ -1,4 +1,5 @@
-"""The wheel works on its own: built JS inside, installed in a fresh venv, an app from it restores.
+"""The wheel works on its own: built JS inside, installed in a fresh venv, an app from it restores;
+and a clean clone sets up without touching a tracked file.
 
 The fresh venv gets streamlit and the other dependencies from the project venv's site-packages
 (one ``.pth`` line: a plain path, so the project's editable install of streamlit_persist is NOT
@@ -125,6 +126,18 @@ class TestWheel:
             expect(element_by_key(page, "word").locator("input")).to_have_value("from the wheel")
             expect_no_streamlit_exception(page)
             page.close()  # before the server stops: a live page would log reconnection failures
+
+
+def test_set_up_of_a_clean_clone_leaves_git_status_clean(tmp_path: Path) -> None:
+    """`npm ci` accepts the committed lock file and the build writes only ignored files."""
+    if not (REPO_ROOT / ".git").exists():
+        pytest.fail("not a git checkout: this test checks the committed tree")
+    clone = tmp_path / "clone"
+    _run(["git", "clone", "--quiet", "--no-hardlinks", str(REPO_ROOT), str(clone)], cwd=tmp_path)
+    _run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=clone)
+    _run(["npm", "run", "--silent", "build"], cwd=clone)
+    assert (clone / "streamlit_persist/frontend/index.js").is_file()
+    assert _run(["git", "status", "--porcelain"], cwd=clone) == ""
 
 
 class _WheelServer(StreamlitServer):
