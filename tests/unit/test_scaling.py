@@ -7,7 +7,7 @@ benchmarks/. The same app runs with 10 and with 10,000 persisted keys.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -21,7 +21,7 @@ NS = "t"
 
 
 @pytest.fixture
-def counts(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
+def counts(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """How often values were encoded, sealed and opened."""
     counter: Counter[str] = Counter()
 
@@ -35,7 +35,7 @@ def counts(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
     monkeypatch.setattr(_codec, "dumps", counting("encode", _codec.dumps))
     monkeypatch.setattr(_envelope, "seal", counting("seal", _envelope.seal))
     monkeypatch.setattr(_envelope, "open_token", counting("open", _envelope.open_token))
-    yield counter
+    return counter
 
 
 def persisted_app(n: int, *, glob: bool) -> str:
