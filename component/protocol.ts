@@ -48,7 +48,7 @@ export interface PersistData {
 
 export interface Failure {
   slot: string;
-  kind: "quota" | "storage";
+  kind: "quota" | "storage" | "store";
   message: string;
 }
 

@@ -34,6 +34,7 @@ from streamlit_persist._gate import WidgetGate
 from streamlit_persist._keys import KeySelector, is_glob, selection
 from streamlit_persist._mirror import Mirror
 from streamlit_persist._options import Migrate, Options, Secret, StorageKind, Ttl, key_list
+from streamlit_persist._outbox import Outbox
 from streamlit_persist._protocol import Check, PersistData, PersistMessage
 from streamlit_persist._report import LOGGER, Reporter
 from streamlit_persist.exceptions import ErrorKind, ErrorRecord, PersistError, UsageError
@@ -132,9 +133,7 @@ class Persisted:
         self._last_read: str | None = None
         self._widget_backed: set[str] = set()
         self._rev = 0
-        self._sent: dict[str, str | None] = {}  # writes sent in this run (again if it never ends)
-        self._resend: dict[str, str | None] = {}
-        self._run_ended = True
+        self._outbox = Outbox()
         self._cookie_sent: str | None = None
         self._cookie_version: tuple[int, bool, int] | None = None
         self._cookie_wrote = False  # this page load's first run changed a value it restored
@@ -214,7 +213,7 @@ class Persisted:
         (other query parameters are kept). Raises ``PersistError("too_large")`` over 2,000
         characters, naming the largest keys.
         """
-        values = _share.shared_values(self._options, keys, self._gate.read_only.__contains__, self._reporter)
+        values = _share.shared_values(self._options, keys, self._left_out_of_links, self._reporter)
         return _share.build_url(self._options, self.namespace, values, self._links, ttl=ttl, base_url=base_url)
 
     def share_button(
@@ -245,11 +244,6 @@ class Persisted:
             self._add_patterns(patterns)  # a page's own persist() call, later in the run
             return
         self._run_marker = marker
-        if not self._run_ended:  # interrupted (a new rerun request): its messages may never have rendered
-            self._resend = {**self._sent, **self._resend}
-            self._cookie_sent = self._cookie_version = None
-        self._sent = {}
-        self._run_ended = False
         self._last_read = None
         self._selector = selection(tuple(patterns))
         self._gate.new_run()
@@ -304,7 +298,6 @@ class Persisted:
         if not self._hydrated:
             return
         raised = _streamlit.run_raised()
-        self._run_ended = True  # this run's messages reach the browser with it
         if raised and (not self._suspects or self._suspects_run is _streamlit.run_marker()):
             self._reporter.flush_log()  # nothing withheld, or withheld just now: the rerun decides
             return
@@ -600,20 +593,20 @@ class Persisted:
         self._reporter.flush_log()
 
     def _send(self, key: str, *, end: bool = False) -> None:
-        """Mount the bridge with what changed since the last message.
+        """Mount the bridge with what changed since the last message (and, see ``_outbox``, before).
 
-        Both mounts happen on every run once hydrated, so their elements stay in the page:
-        an unchanged message is not even handed to the browser module again, and a changed
-        one updates a mounted element instead of creating one.
+        Both mounts happen on every run once hydrated, so their elements stay in the page and
+        a message updates a mounted element instead of creating one.
         """
-        writes = {**self._resend, **self._mirror.take_writes()}
-        self._resend = {}
-        self._sent.update(writes)
+        writes = self._mirror.take_writes()
         self._rev += 1
         if self._page_load_run and any(slot in self._boot_slots for slot in writes):
             self._cookie_wrote = True
-        cookie = self._cookie_spec()
         checks, self._checks = self._checks, []
+        transport = _transport_override or _component_transport
+        writes, checks, cookie = self._outbox.compose(
+            writes, checks, self._cookie_spec(), repeat=transport is _component_transport
+        )
         data: PersistData = {
             "v": _protocol.PROTOCOL_VERSION,
             "prefix": self._mirror.prefix,
@@ -627,7 +620,6 @@ class Persisted:
         }
         if end:
             self._early.deliver(data)
-        transport = _transport_override or _component_transport
         reply = transport(key, data, self._listener(key))
         if reply is None:
             return
@@ -706,6 +698,13 @@ class Persisted:
         self._suspects.clear()
 
     # -- plumbing ---------------------------------------------------------------------------
+
+    def _left_out_of_links(self, key: str, value: Any) -> bool:
+        """Read-only widgets, and widgets at their default: a link carries what the user chose."""
+        if key in self._gate.read_only:
+            return True
+        default = self._gate.defaults.get(key, _MISSING)
+        return default is not _MISSING and _codec.same(default, value)
 
     def _covers(self, key: str) -> bool:
         """Whether the gate watches ``key``: selected by any pattern of this session."""

@@ -51,7 +51,7 @@ class PersistData(TypedDict):
 
 class Failure(TypedDict):
     slot: str
-    kind: Literal["quota", "storage"]
+    kind: Literal["quota", "storage", "store"]
     message: str
 
 

@@ -95,9 +95,9 @@ def read_link(options: Options, namespace: str, reporter: Reporter) -> dict[str,
 
 
 def shared_values(
-    options: Options, keys: Sequence[str] | None, skip: Callable[[str], bool], reporter: Reporter
+    options: Options, keys: Sequence[str] | None, skip: Callable[[str, Any], bool], reporter: Reporter
 ) -> dict[str, Any]:
-    """The session-state values a link would carry: shared, storable, not ``skip``-ped."""
+    """The session-state values a link would carry: shared, storable, not ``skip(key, value)``-ped."""
     shared = _shared(options)
     if not shared:
         raise UsageError("share_url() needs the keys a link may carry: persist(..., share=[...])")
@@ -114,11 +114,11 @@ def shared_values(
     values: dict[str, Any] = {}
     state = st.session_state.to_dict()
     for key in shared.select(state):
-        if skip(key) or key in bound or not _may_carry(key, shared):
+        value = state[key]
+        if skip(key, value) or key in bound or not _may_carry(key, shared):
             continue
         if narrowed is not None and key not in narrowed:
             continue
-        value = state[key]
         try:
             _codec.dumps(value)
         except PersistError as error:

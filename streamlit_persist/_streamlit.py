@@ -8,6 +8,7 @@ Checked against Streamlit 1.67.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import functools
@@ -188,11 +189,16 @@ def _current_script_runner() -> Any:
 
 
 def assign(key: str, value: Any) -> None:
-    """``st.session_state[key] = value`` without the per-call telemetry wrapper.
+    """``st.session_state[key] = value`` for a restored value, without the telemetry wrapper.
 
     That wrapper costs ~0.2 ms a call: 200 ms when 1,000 keys are restored. The same
     checks run (valid key, widget already instantiated); any other failure falls back
     to the public call.
+
+    The value also goes under its user key into the previous runs' state: a page switch
+    cleans up widgets before this run's values are carried over, and a persisted widget
+    whose value only lived in this run's state would come back with its default on the
+    other page (checked on 1.67).
     """
     try:
         from streamlit.runtime.state.common import require_valid_user_key
@@ -203,7 +209,10 @@ def assign(key: str, value: Any) -> None:
         st.session_state[key] = value
         return
     require_valid_user_key(key)
-    get_session_state()[key] = value
+    state = get_session_state()
+    state[key] = value
+    with contextlib.suppress(Exception):
+        state._state._old_state[key] = value
 
 
 def cookie(name: str) -> str | None:
@@ -735,3 +744,50 @@ def page_path() -> str:
     except Exception:
         _LOGGER.debug("streamlit-persist: page URL unavailable", exc_info=True)
         return ""
+
+
+# --------------------------------------------------------------------------- other sessions
+#
+# Checked on Streamlit 1.67: each AppSession runs on the server's event loop; a rerun request
+# from another thread goes through that loop, with the session's last client state (what
+# Streamlit itself does when a source file changes).
+
+RERUN_DELAY_SECONDS: Final = 0.03  # changes arriving within this window cost one rerun
+_pending_reruns: set[str] = set()
+_pending_lock = threading.Lock()
+
+
+def session_id() -> str | None:
+    """This run's session id (None outside a script thread)."""
+    ctx = run_context()
+    return None if ctx is None else ctx.session_id
+
+
+def rerun_session(session: str) -> bool:
+    """Rerun another session soon (coalesced); False when it is gone or the runtime is absent."""
+    try:
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists():
+            return False
+        info = Runtime.instance()._session_mgr.get_active_session_info(session)
+        if info is None:
+            return False
+        app_session: Any = info.session
+        with _pending_lock:
+            if session in _pending_reruns:
+                return True
+            _pending_reruns.add(session)
+
+        def rerun() -> None:
+            with _pending_lock:
+                _pending_reruns.discard(session)
+            app_session.request_rerun(app_session._client_state)
+
+        app_session._event_loop.call_soon_threadsafe(
+            lambda: app_session._event_loop.call_later(RERUN_DELAY_SECONDS, rerun)
+        )
+        return True
+    except Exception:
+        _LOGGER.debug("streamlit-persist: could not rerun session %s", session, exc_info=True)
+        return False

@@ -33,6 +33,7 @@ ErrorKind = Literal[
     "migrated",  # restored through ``migrate`` from an older schema version
     "dropped",  # dropped on purpose: old version without ``migrate``, newer version
     "link",  # a share link was rejected
+    "store",  # the server-side store failed (locked, read-only, unreachable); retried later
 ]
 
 ERROR_KINDS: Final[frozenset[str]] = frozenset(get_args(ErrorKind))

@@ -24,6 +24,7 @@ LAYERS = [
     "_report",
     "_streamlit",
     "_protocol",
+    "_outbox",
     "_early",
     "_gate",
     "_mirror",
