@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { handle, type Environment, type SessionRecord } from "./bridge";
+import { handle, missing, type Environment, type SessionRecord } from "./bridge";
 import { entriesHash } from "./hash";
 import type { Check, PersistData } from "./protocol";
 import { decodePayload, parseData } from "./protocol";
@@ -44,6 +44,7 @@ function data(overrides: Partial<PersistData> = {}): PersistData {
     sid: "s1",
     checks: [],
     rev: 1,
+    base: 0,
     writes: {},
     cookie: null,
     sync: false,
@@ -149,6 +150,39 @@ describe("handle", () => {
     expect(message?.answers).toEqual([{ req: "r1", entries: {} }]);
     expect(message?.failures?.[0]?.kind).toBe("storage");
     expect(handle(data({ rev: 1, writes: { a: "t" } }), env)).toBeNull(); // told already: no rerun loop
+  });
+});
+
+describe("missed messages", () => {
+  let env: Environment;
+  const record = (): SessionRecord => env.sessions.get("local|sp:app:") as SessionRecord;
+
+  beforeEach(() => {
+    env = { storage: new MemoryStorage(), sessions: new Map<string, SessionRecord>(), doc: null };
+  });
+
+  it("advances while every message's base was applied", () => {
+    handle(data({ rev: 1, base: 0, writes: { a: "1" } }), env);
+    handle(data({ rev: 2, base: 1, writes: { b: "2" } }), env);
+    expect(record().applied).toBe(2);
+    expect(missing(record())).toBeNull();
+  });
+
+  it("notices a write it never got, and a later message can fill the gap", () => {
+    handle(data({ rev: 1, base: 0, writes: { a: "1" } }), env);
+    handle(data({ rev: 4, base: 3, writes: { c: "4" } }), env); // rev 2-3 (writes up to 3) never seen yet
+    expect(missing(record())).toBe(1);
+    handle(data({ rev: 3, base: 1, writes: { b: "3" } }), env); // the other mount's message arrives late
+    expect(missing(record())).toBeNull();
+    expect(record().applied).toBe(4);
+  });
+
+  it("a resend from what was applied closes the gap", () => {
+    handle(data({ rev: 9, base: 7, writes: { a: "9" } }), env); // the module loaded late: revs 1-7 unseen
+    expect(missing(record())).toBe(0);
+    handle(data({ rev: 10, base: 0, writes: { a: "9", b: "from rev 5" } }), env);
+    expect(missing(record())).toBeNull();
+    expect(env.storage?.getItem("sp:app:b")).toBe("from rev 5");
   });
 });
 

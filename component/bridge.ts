@@ -1,8 +1,14 @@
 /**
  * What the browser does with one PersistData: check Python's claims about storage, apply
- * writes newer than what each slot holds, and write the boot cookie Python computed. Pure
- * apart from the Storage and Document it is given, so vitest drives it directly; the
- * component module (index.ts) and the early copy (early.ts) share it.
+ * writes newer than what each slot holds, write the boot cookie Python computed, and notice
+ * when a write never arrived. Pure apart from the Storage and Document it is given, so
+ * vitest drives it directly; the component module (index.ts) and the early copy (early.ts)
+ * share it.
+ *
+ * Streamlit hands the module only the newest data of each mount (and only once it has loaded),
+ * so messages can be skipped. Each message says, in `base`, the newest write it does not
+ * carry; `applied` says up to where every write has arrived. A message whose `base` is beyond
+ * `applied` leaves a gap; if no message fills it soon, the module asks Python for a resend.
  */
 import { writeCookie } from "./cookie";
 import { entriesHash } from "./hash";
@@ -20,6 +26,12 @@ export interface SessionRecord {
   cookieRev: number;
   /** Python was told the storage is unavailable (once per session, or every run would rerun). */
   toldUnavailable: boolean;
+  /** Every write of this session up to this revision has been applied. */
+  applied: number;
+  /** Messages applied beyond a gap, as [base, rev]: absorbed once `applied` reaches their base. */
+  beyond: Array<[number, number]>;
+  /** The resend already asked for (once per gap). */
+  askedFrom: number | null;
 }
 
 /** Where `handle` works: the storage Python asked for (null when the browser refuses it). */
@@ -34,7 +46,17 @@ export function handle(data: PersistData, env: Environment): PersistMessage | nu
   let record = env.sessions.get(id);
   if (record === undefined || record.sid !== data.sid) {
     // A new Python session (reload, reconnect): it has seen nothing of this page yet.
-    record = { sid: data.sid, slotRevs: new Map(), answered: new Set(), cookie: null, cookieRev: -1, toldUnavailable: false };
+    record = {
+      sid: data.sid,
+      slotRevs: new Map(),
+      answered: new Set(),
+      cookie: null,
+      cookieRev: -1,
+      toldUnavailable: false,
+      applied: 0,
+      beyond: [],
+      askedFrom: null,
+    };
     env.sessions.set(id, record);
   }
   const answers: Answer[] = [];
@@ -65,6 +87,8 @@ export function handle(data: PersistData, env: Environment): PersistMessage | nu
     failures.push(...applyWrites(storage, data.prefix, newer));
   }
 
+  if (storage !== null) advance(record, data.base, data.rev);
+
   if (data.cookie !== null && env.doc !== null && data.rev > record.cookieRev) {
     record.cookieRev = data.rev;
     if (data.cookie.value !== record.cookie) writeCookie(env.doc, data.cookie);
@@ -76,4 +100,28 @@ export function handle(data: PersistData, env: Environment): PersistMessage | nu
   if (answers.length > 0) message.answers = answers;
   if (failures.length > 0) message.failures = failures;
   return message;
+}
+
+/** Record that every write in (base, rev] has been applied, and absorb what that connects. */
+function advance(record: SessionRecord, base: number, rev: number): void {
+  record.beyond.push([base, rev]);
+  let progress = true;
+  while (progress) {
+    progress = false;
+    const rest: Array<[number, number]> = [];
+    for (const [from, to] of record.beyond) {
+      if (from > record.applied) {
+        rest.push([from, to]);
+      } else if (to > record.applied) {
+        record.applied = to;
+        progress = true;
+      }
+    }
+    record.beyond = rest;
+  }
+}
+
+/** The resend to ask for, if writes are still missing: every write after `applied`. */
+export function missing(record: SessionRecord): number | null {
+  return record.beyond.length > 0 ? record.applied : null;
 }

@@ -17,6 +17,7 @@ function data(overrides: Partial<PersistData> = {}): PersistData {
     sid: "s1",
     checks: [],
     rev: 1,
+    base: 0,
     writes: { a: "t1" },
     cookie: { name: COOKIE, value: "computed-by-python", maxAge: 3600 },
     sync: false,

@@ -39,6 +39,8 @@ export interface PersistData {
    * module in either order: a write (or cookie) older than one already applied is skipped.
    */
   rev: number;
+  /** The newest write this message does not carry: the browser must have applied it already. */
+  base: number;
   /** slot -> token; null removes the entry. */
   writes: Record<string, string | null>;
   cookie: CookieSpec | null;
@@ -62,6 +64,8 @@ export interface PersistMessage {
   sid: string;
   answers?: Answer[];
   failures?: Failure[];
+  /** Every write up to this revision is applied; later ones were missed: resend them. */
+  resync?: number;
   /** Entries another tab changed (null: removed). */
   sync?: Record<string, string | null>;
 }
@@ -88,12 +92,13 @@ export function decodePayload(raw: unknown): unknown {
 export function parseData(raw: unknown): PersistData | null {
   if (!isObject(raw)) return null;
   if (raw["v"] !== PROTOCOL_VERSION) return null;
-  const { prefix, storage, sid, checks, rev, writes, cookie, sync } = raw;
+  const { prefix, storage, sid, checks, rev, base, writes, cookie, sync } = raw;
   if (typeof prefix !== "string" || !prefix.startsWith("sp:")) return null;
   if (storage !== "local" && storage !== "session") return null;
   if (typeof sid !== "string") return null;
   if (!Array.isArray(checks) || !checks.every(isCheck)) return null;
   if (typeof rev !== "number" || !Number.isInteger(rev)) return null;
+  if (typeof base !== "number" || !Number.isInteger(base)) return null;
   if (typeof sync !== "boolean") return null;
   if (!isObject(writes) || Array.isArray(writes)) return null;
   for (const value of Object.values(writes)) {
@@ -107,6 +112,7 @@ export function parseData(raw: unknown): PersistData | null {
     sid,
     checks,
     rev,
+    base,
     writes: writes as Record<string, string | null>,
     cookie,
     sync,

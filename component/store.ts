@@ -46,6 +46,7 @@ export function applyWrites(storage: Storage, prefix: string, writes: Record<str
   const ordered = Object.entries(writes).sort(([, a], [, b]) => Number(a !== null) - Number(b !== null));
   for (const [slot, token] of ordered) {
     try {
+      if (storage.getItem(prefix + slot) === token) continue; // a repeated write: storage has it
       if (token === null) storage.removeItem(prefix + slot);
       else storage.setItem(prefix + slot, token);
     } catch (error) {

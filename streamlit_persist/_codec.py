@@ -343,7 +343,7 @@ def unchanged(old: Any, new: Any) -> bool:
     anything else answers False: encode it to know. Cheap enough to run on every key of every run.
     """
     t = type(new)
-    if t is not type(old) or t not in _SCALARS:
+    if t is not type(old) or t not in SCALARS:
         return False
     if new is old:
         return True
@@ -358,7 +358,7 @@ def same(a: Any, b: Any) -> bool:
     """True if ``a`` and ``b`` are the same stored value (exact types all the way down)."""
     if type(a) is not type(b):
         return False  # the codec keeps types: 1, 1.0, True, (1,) and [1] all differ
-    if type(a) in _SCALARS:
+    if type(a) in SCALARS:
         return unchanged(a, b)
     try:
         return dumps(a) == dumps(b)
@@ -366,7 +366,7 @@ def same(a: Any, b: Any) -> bool:
         return False
 
 
-_SCALARS: Final[frozenset[type[Any]]] = frozenset(
+SCALARS: Final[frozenset[type[Any]]] = frozenset(
     {str, int, bool, float, type(None), bytes, date, datetime, time, timedelta, Decimal, uuid.UUID}
 )
 

@@ -25,14 +25,19 @@ from streamlit_persist.exceptions import ErrorKind
 
 Reject = Callable[[str, ErrorKind, str], None]
 _MISSING: Final = object()
+READ_ONLY_MESSAGE: Final = (
+    "a read-only widget owns this key (a button, an uploader, a data editor, a selection, ...): "
+    "Streamlit never lets session state set it, so it is not persisted"
+)
 
 
 class WidgetGate:
     """The widget observer of one session (``_streamlit.watch_widgets``)."""
 
-    def __init__(self, selected: Callable[[str], bool], reject: Reject) -> None:
+    def __init__(self, selected: Callable[[str], bool], reject: Reject, named: Callable[[str], bool]) -> None:
         self._selected = selected
         self._reject = reject
+        self._named = named  # the app listed this key by name: refusing it deserves a record
         self._unchecked: dict[str, Any] = {}  # slot -> the object persist() put into session state
         self._resets: set[str] = set()
         self.read_only: set[str] = set()
@@ -70,8 +75,8 @@ class WidgetGate:
             if ours or key in self._resets:
                 _streamlit.drop_value(key)
             self.forget(key)
-            if ours:
-                self._reject(key, "unassignable", "its widget's value cannot be set through session state; dropped")
+            if ours or self._named(key):
+                self._reject(key, "unassignable", READ_ONLY_MESSAGE)
             return False
         self.read_only.discard(key)
         return self._ours(key)
@@ -82,8 +87,10 @@ class WidgetGate:
             return
         if not widget.holds_a_value:  # st.chat_input: its value is a message sent, not a state
             self.read_only.add(key)
-            if self._ours(key):
+            ours = self._ours(key)
+            if ours:
                 _streamlit.drop_value(key)
+            if ours or self._named(key):
                 message = f"the value of st.{widget.kind} is an event, not a state: it is not persisted"
                 self._reject(key, "unassignable", message)
             self.forget(key)

@@ -73,6 +73,10 @@ class KeySelector:
             return False
         return self._exclude_regex is None or self._exclude_regex.fullmatch(key) is None
 
+    def names_literally(self, key: str) -> bool:
+        """True if ``key`` is in the selection by name (not only through a glob)."""
+        return key in self._literals and key in self
+
     def __bool__(self) -> bool:
         return bool(self._literals) or self._include_regex is not None
 
@@ -94,15 +98,21 @@ class KeySelector:
         """The keys of ``keys`` this selection covers, in order."""
         return [k for k in keys if k in self]  # type: ignore[misc]  # __contains__ narrows to str
 
-    def unmatched(self, seen: Iterable[str]) -> dict[str, str | None]:
-        """Each including pattern that covers none of ``seen``, with the closest key seen (or None)."""
-        names = [k for k in seen if isinstance(k, str)]
+    def unmatched(self, seen: Iterable[str], *, limit: int = 20) -> dict[str, str | None]:
+        """Up to ``limit`` including patterns that cover none of ``seen``, each with the closest key seen.
+
+        Literal names are looked up in a set; each glob scans ``seen`` once.
+        """
+        names = {k for k in seen if isinstance(k, str)}
         misses: dict[str, str | None] = {}
         for pattern in self.patterns:
-            if pattern.startswith("!"):
+            if pattern.startswith("!") or len(misses) >= limit:
                 continue
-            single = KeySelector([pattern])
-            if any(name in single for name in names):
+            if is_glob(pattern):
+                single = KeySelector([pattern])
+                if any(name in single for name in names):
+                    continue
+            elif pattern in names:
                 continue
             close = difflib.get_close_matches(pattern, names, n=1, cutoff=0.6)
             misses[pattern] = close[0] if close else None

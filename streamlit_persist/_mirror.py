@@ -61,6 +61,7 @@ class Mirror:
         self._baselines: dict[str, tuple[str, bytes] | None] = {}
         self._total = 0
         self.revision = 0  # +1 whenever what storage holds changes (cached views compare it)
+        self.removed: set[str] = set()  # slots this session removed from storage (and did not write again)
 
     # -- what storage holds ------------------------------------------------------------------
 
@@ -158,6 +159,7 @@ class Mirror:
         self._total = total
         self._held[slot] = _Held(token, flag, body, value)
         self._pending[slot] = token
+        self.removed.discard(slot)
         self.revision += 1
         return True
 
@@ -168,6 +170,7 @@ class Mirror:
             return False
         self._total -= self._size(slot, held.token)
         self._pending[slot] = None
+        self.removed.add(slot)
         self.revision += 1
         return True
 
@@ -175,6 +178,7 @@ class Mirror:
         """Stage a removal even if this session does not know the entry (it may be in storage)."""
         self.remove(slot)
         self._pending[slot] = None
+        self.removed.add(slot)
 
     def hold_back(self, slots: Iterable[str]) -> None:
         """Write these slots again only once their value changes from the next one seen."""

@@ -15,13 +15,15 @@ from typing import Any, Final, Literal, TypeAlias
 
 from streamlit_persist import _boot, _crypto, _links
 from streamlit_persist._keys import KeySelector
+from streamlit_persist._store import Store
 from streamlit_persist.exceptions import UsageError
 
 NAMESPACE_RE: Final = re.compile(r"^[A-Za-z0-9_.\-/]{1,100}$")
 MAX_VERSION: Final = 10**9 - 1
 _PARAM_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 
-StorageKind = Literal["local", "session"]
+StorageKind = Literal["local", "session", "user", "app"]
+SERVER_SCOPES: Final = frozenset({"user", "app"})
 Migrate = Callable[[dict[str, Any], int], dict[str, Any]]
 Ttl = timedelta | Mapping[str, timedelta] | None
 Secret: TypeAlias = "_crypto.SecretInput | _crypto.Keyring"  # noqa: S105
@@ -39,9 +41,20 @@ def key_list(keys: object, api: str) -> list[str]:
 
 
 def _storage(value: object) -> StorageKind:
-    if value not in ("local", "session"):
-        raise UsageError(f'storage must be "local" or "session", not {value!r}')
-    return "local" if value == "local" else "session"
+    for kind in ("local", "session", "user", "app"):
+        if value == kind:
+            return kind
+    raise UsageError(f'storage must be "local", "session", "user" or "app", not {value!r}')
+
+
+def _store(value: object) -> object:
+    if value is None or isinstance(value, str):
+        if isinstance(value, str) and not value.startswith("sqlite:///"):
+            raise UsageError(f"store={value!r}: use a URL like sqlite:///path/to/file.db, or a store object")
+        return value
+    if not all(callable(getattr(value, name, None)) for name in ("read", "write", "update", "locked", "listen")):
+        raise UsageError(f"store must be a URL or a store object (read, write, update, locked, listen), not {value!r}")
+    return value
 
 
 def _namespace(value: object) -> str | None:
@@ -146,19 +159,22 @@ class Options:
     sync_tabs: bool = field(default=False, metadata={"check": _flag})
     share: Sequence[str] | None = field(default=None, metadata={"check": _share})
     share_param: str = field(default="state", metadata={"check": _share_param})
+    store: Store | str | None = field(default=None, metadata={"check": _store}, compare=False)
     keyring: _crypto.Keyring | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         for option in fields(self):
             if option.init:
                 object.__setattr__(self, option.name, option.metadata["check"](getattr(self, option.name)))
-        object.__setattr__(self, "keyring", _keyring(self.secret))
+        object.__setattr__(self, "keyring", keyring_for(self.secret))
         if self.max_total_bytes < self.max_value_bytes:
             raise UsageError("budgets must satisfy 0 < max_value_bytes <= max_total_bytes")
         if self.protect is not None and self.keyring is None:
             raise UsageError(f'protect="{self.protect}" needs a secret=; without one values are plain')
         if self.sync_tabs and self.storage != "local":
-            raise UsageError('sync_tabs=True needs storage="local" (sessionStorage is per tab)')
+            raise UsageError('sync_tabs=True needs storage="local" (sessionStorage is per tab; server scopes push)')
+        if self.store is not None and self.storage not in SERVER_SCOPES:
+            raise UsageError(f'store= is for storage="user" or "app"; storage={self.storage!r} lives in the browser')
 
     @property
     def mode(self) -> Literal["plain", "signed", "encrypted"]:
@@ -193,7 +209,7 @@ class Options:
 _keyrings: dict[tuple[object, ...], _crypto.Keyring] = {}
 
 
-def _keyring(secret: object) -> _crypto.Keyring | None:
+def keyring_for(secret: object) -> _crypto.Keyring | None:
     """One Keyring per distinct secret list: derivation (and Scrypt) runs once per process."""
     if secret is None or isinstance(secret, _crypto.Keyring):
         return secret

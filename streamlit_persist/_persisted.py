@@ -22,27 +22,31 @@ import contextlib
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final, Protocol
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from streamlit_persist import _boot, _codec, _envelope, _protocol, _share, _streamlit
+from streamlit_persist import _boot, _codec, _envelope, _live, _protocol, _share, _streamlit
 from streamlit_persist._early import EarlyCopy
 from streamlit_persist._encoding import entries_hash
-from streamlit_persist._gate import WidgetGate
+from streamlit_persist._gate import READ_ONLY_MESSAGE, WidgetGate
 from streamlit_persist._keys import KeySelector, is_glob, selection
 from streamlit_persist._mirror import Mirror
-from streamlit_persist._options import Migrate, Options, Secret, StorageKind, Ttl, key_list
+from streamlit_persist._options import SERVER_SCOPES, Options, StorageKind, key_list
 from streamlit_persist._outbox import Outbox
 from streamlit_persist._protocol import Check, PersistData, PersistMessage
+from streamlit_persist._recovery import Recovery
 from streamlit_persist._report import LOGGER, Reporter
+from streamlit_persist._restore import open_entries
+from streamlit_persist._server import ServerSide
+from streamlit_persist._store import Space, open_store
 from streamlit_persist.exceptions import ErrorKind, ErrorRecord, PersistError, UsageError
 
 STATE_PREFIX: Final = "_streamlit_persist:"
 END_SUFFIX: Final = "/end"
+MERGE_SUFFIX: Final = "/merge"
 _MAX_UNANSWERED: Final = 3
-_MAX_RECOVERIES: Final = 3  # reruns after the app raised with restored values, per page load
 _TYPO_CHECK_RUN: Final = 2  # after this many successful runs, name keys that matched nothing
 _MISSING: Final = object()
 
@@ -116,21 +120,21 @@ class Persisted:
         self._mirror = Mirror(
             f"sp:{namespace}:", _Sealer(self), max_value=options.max_value_bytes, max_total=options.max_total_bytes
         )
-        self._gate = WidgetGate(self._covers, self._rejected)
+        self._gate = WidgetGate(self._covers, self._rejected, lambda key: self._selector.names_literally(key))
         self._early = EarlyCopy()
         self._selector = KeySelector()  # this run's persist() patterns
         self._known = KeySelector()  # every pattern of the session: what storage was asked about
         self._hydrated = False
         self._requests = 0
-        self._claims: dict[str, KeySelector] = {}  # check id -> the slots it is about
+        self._claims: dict[str, tuple[KeySelector, int]] = {}  # check id -> its slots, the message it went in
+        self._written_at: dict[str, int] = {}  # slot -> the message that last wrote it
         self._checks: list[Check] = []  # to send with the next message
         self._restored: dict[str, Any] = {}
         self._from_link: set[str] = set()
-        self._at_risk: set[str] = set()  # restored, not yet through a run that did not raise
-        self._suspects: dict[str, Any] = {}  # withheld after a run raised, pending the next run
-        self._suspects_run: object = None
-        self._recoveries = 0
-        self._last_read: str | None = None
+        self._recovery = Recovery()
+        self._dirty: set[str] = set()  # keys the app set or deleted since the last staging
+        self._mutable: set[str] = set()  # selected keys holding values that can change in place
+        self._scanned_with = KeySelector()  # the selection of the last staging that saw every key
         self._widget_backed: set[str] = set()
         self._rev = 0
         self._outbox = Outbox()
@@ -146,6 +150,8 @@ class Persisted:
         self._user_cache: tuple[object, str | None] | None = None
         self._links = _share.LinkCache()
         self._host = ""
+        self._server: ServerSide | None = None  # storage="user" (signed in) or "app": a store's space
+        self._merge_req: str | None = None  # asked the browser for what the user chose signed out
 
     # -- public API -------------------------------------------------------------------------
 
@@ -244,10 +250,12 @@ class Persisted:
             self._add_patterns(patterns)  # a page's own persist() call, later in the run
             return
         self._run_marker = marker
-        self._last_read = None
+        self._recovery.new_run()
         self._selector = selection(tuple(patterns))
         self._gate.new_run()
         self._require_before_widgets(self._selector.patterns)
+        if self._server is not None:
+            self._inbox.extend(self._server.take_messages())
         while self._inbox:
             self._receive(self._inbox.pop(0))
         _streamlit.watch_widgets(self._gate)
@@ -260,6 +268,8 @@ class Persisted:
                 self._request_hydration()  # a transport that answers at once hydrates right here
             if not self._hydrated:
                 return
+            if self._page_load_run:
+                self._adopt_browser_values()
         else:
             self._restore_new(self._selector)
         if not self._page_load_run:
@@ -282,12 +292,101 @@ class Persisted:
     def _first_run(self) -> None:
         """The session's first run: a share link beats stored values; then the boot cookie."""
         self._host = _streamlit.host()
+        if not self._open_server():
+            return
         for slot, value in _share.read_link(self._options, self.namespace, self._reporter).items():
             if self._apply(slot, value):
                 self._from_link.add(slot)
         snapshot = self._boot_from_cookie()
-        if snapshot is not None and _transport_override is None:
+        if snapshot is not None and _transport_override is None and self._server is None:
             self._early.plan(write_likely=not self._boot_slots or snapshot.first_run_wrote)
+
+    def _open_server(self) -> bool:
+        """For ``storage="app"``, and ``"user"`` once signed in: the store's space; False if unreachable.
+
+        Without a signed-in user, ``storage="user"`` keeps the keys in browser storage (``"local"``).
+        """
+        if self.storage not in SERVER_SCOPES or self._server is not None:
+            return True
+        owner = "" if self.storage == "app" else _streamlit.user_identity()
+        if owner is None:
+            return True
+        try:
+            store = open_store(self._options.store, _streamlit.main_script_dir())
+        except PersistError as error:
+            self._reporter.error(error)
+            self._reporter.flush_log()
+            return False
+        space = Space(self.namespace, "user" if self.storage == "user" else "app", owner)
+        self._server = ServerSide(store, space, self._sid, self._options.ttl_seconds)
+        session = _streamlit.session_id()
+        if session is not None:
+            _live.hub(store).follow(space, session, self._server)
+        return True
+
+    def _adopt_browser_values(self) -> None:
+        """At sign-in (``storage="user"``): keys the server lacks come from this browser, once.
+
+        What the user chose while signed out is in browser storage; the boot cookie mirrors it
+        (or says it is too large: then the browser is asked, one extra run). The server's values
+        win; the browser's copy is removed afterwards, so signing out shows no one's values.
+        """
+        if self._server is None or self.storage != "user" or self._options.boot_cookie_bytes == 0:
+            return
+        binding = self._binding()
+        read_cookie = _cookies_override or _streamlit.cookie
+        snapshot = _boot.read(read_cookie(binding.name()), _boot.cookie_key(_streamlit.server_secret()), binding)
+        if snapshot is None or snapshot.entries == {}:
+            return
+        if snapshot.entries is None:
+            self._merge_req = f"{self._sid}-merge"
+            check: Check = {"req": self._merge_req, "select": self._selector.js_source, "h": None}
+            self._send_to_browser([check], {})
+            return
+        self._merge(snapshot.entries)
+
+    def _merge(self, entries: dict[str, str]) -> None:
+        anonymous = self._options.protector("store")
+        taken = []
+        for slot, token in entries.items():
+            if slot in self._mirror or not self._owned(slot, self._selector):
+                continue
+            context = _envelope.Context("store", self.namespace, slot)  # written signed out: no user
+            try:
+                restored = _envelope.open_token(token, context, protector=anonymous).value()
+            except PersistError:
+                continue
+            if self._apply(slot, restored):
+                taken.append(slot)
+        if taken:
+            LOGGER.info("streamlit-persist: took %s from the browser at sign-in", ", ".join(sorted(taken)))
+        self._send_to_browser([], dict.fromkeys(entries), delete_cookie=True)
+
+    def _send_to_browser(
+        self, checks: list[Check], writes: dict[str, str | None], *, delete_cookie: bool = False
+    ) -> None:
+        """A message to the browser module for a session whose values live on the server."""
+        self._rev += 1
+        cookie: _protocol.CookieSpec | None = None
+        if delete_cookie:
+            cookie = {"name": self._binding().name(), "value": "", "maxAge": 0}
+        data: PersistData = {
+            "v": _protocol.PROTOCOL_VERSION,
+            "prefix": self._mirror.prefix,
+            "storage": "local",
+            "sid": self._sid,
+            "checks": checks,
+            "rev": self._rev,
+            "base": 0,  # these are the only messages this browser gets from this session
+            "writes": writes,
+            "cookie": cookie,
+            "sync": False,
+        }
+        key = self.key + MERGE_SUFFIX
+        transport = _transport_override or _component_transport
+        reply = transport(key, data, self._listener(key))
+        if reply is not None:
+            self._inbox.append(reply)
 
     def _end_of_run(self) -> None:
         """After every run that reached its end (raised or not) and every fragment run.
@@ -298,13 +397,14 @@ class Persisted:
         if not self._hydrated:
             return
         raised = _streamlit.run_raised()
-        if raised and (not self._suspects or self._suspects_run is _streamlit.run_marker()):
-            self._reporter.flush_log()  # nothing withheld, or withheld just now: the rerun decides
+        if raised and (not self._recovery.suspects or self._recovery.waiting(_streamlit.run_marker())):
+            self._reporter.flush_log()  # nothing held back, or held back just now: the rerun decides
             return
-        self._settle_suspects(raised=raised)
+        for slot in self._recovery.settle(raised=raised):
+            self._mirror.drop(slot)
+            self._reporter.report("quarantined", "the app raised with this restored value; it was removed", slot)
         if raised:
             return
-        self._at_risk.clear()
         self._settle_widgets()
         self._stage_session_state()
         self._runs += 1
@@ -321,7 +421,7 @@ class Persisted:
         browser, which answers only if storage differs. Returns the snapshot, or None
         when storage must be asked.
         """
-        if self.storage != "local" or self._options.boot_cookie_bytes == 0:
+        if self._browser_storage() != "local" or self._options.boot_cookie_bytes == 0:
             return None
         binding = self._binding()
         read_cookie = _cookies_override or _streamlit.cookie
@@ -338,8 +438,10 @@ class Persisted:
         return snapshot
 
     def _request_hydration(self) -> None:
+        if self.storage in SERVER_SCOPES and not self._open_server():
+            return  # the store is unreachable: ask again next run, never write over what it holds
         self._requests += 1
-        if self._requests > _MAX_UNANSWERED:
+        if self._requests > _MAX_UNANSWERED and self._server is None:
             self._reporter.report("storage", "the browser did not answer; nothing was restored")
             self._hydrated = True
             return
@@ -350,7 +452,7 @@ class Persisted:
     def _claim(self, req: str, selection: KeySelector, *, known: bool) -> None:
         """Ask the browser about ``selection``: answer if storage differs from what Python knows."""
         held = {slot: token for slot, token in self._mirror.tokens().items() if self._owned(slot, selection)}
-        self._claims[req] = selection
+        self._claims[req] = (selection, self._rev + 1)
         self._checks.append({"req": req, "select": selection.js_source, "h": entries_hash(held) if known else None})
 
     def _restore_new(self, selection: KeySelector) -> None:
@@ -364,67 +466,25 @@ class Persisted:
         self._open_and_apply([slot for slot in self._mirror.slots() if self._owned(slot, fresh)])
 
     def _open_and_apply(self, slots: Iterable[str]) -> None:
-        """Open stored entries, migrate older schema versions, and put the values into session state."""
-        older: dict[int, dict[str, Any]] = {}
-        version = self._options.version
-        for slot in slots:
-            if slot in self._from_link:
-                continue
-            try:
-                opened = self._mirror.open(slot)
-                value = opened.value()
-            except PersistError as error:
-                self._reporter.error(error, slot)
-                self._mirror.remove(slot)  # it can never be read: drop it
-                if slot in self._restored:
-                    self._withdraw(slot)  # what came from elsewhere (the cookie) does not stand
-                continue
-            if opened.version == version:
-                self._mirror.note_value(slot, value)
-                self._apply(slot, value)
-            elif opened.version < version:
-                older.setdefault(opened.version, {})[slot] = value
-            else:  # written by a newer release (the app was rolled back): never misread it
-                self._reporter.report(
-                    "dropped",
-                    f"stored under schema version {opened.version}, newer than this app's {version}; left unread",
-                    slot,
-                )
-        for stored_version in sorted(older):
-            self._migrate(older[stored_version], stored_version)
+        """Open stored entries (migrating older versions) and put the values into session state."""
+        values, failed = open_entries(
+            self._mirror,
+            [slot for slot in slots if slot not in self._from_link],
+            version=self._options.version,
+            migrate=self._options.migrate,
+            reporter=self._reporter,
+        )
+        for slot in failed:
+            if slot in self._restored:
+                self._withdraw(slot)  # what came from elsewhere (the cookie) does not stand
+        for slot, value in values.items():
+            self._apply(slot, value)
         self._reporter.flush_log()
-
-    def _migrate(self, values: dict[str, Any], version: int) -> None:
-        """Bring values of an older schema version up to date, all of them or none."""
-        migrate: Migrate | None = self._options.migrate
-        target = self._options.version
-        if migrate is None:
-            for slot in values:
-                self._mirror.remove(slot)
-                message = f"stored under schema version {version}; no migrate= to reach {target}"
-                self._reporter.report("dropped", message, slot)
-            return
-        try:
-            migrated = migrate(dict(values), version)
-            if not isinstance(migrated, dict) or not all(isinstance(k, str) for k in migrated):
-                raise TypeError(f"migrate() must return a dict of str keys, not {type(migrated).__name__}")
-        except Exception as e:
-            LOGGER.warning("streamlit-persist: migrate() failed for version %s", version, exc_info=True)
-            for slot in values:
-                self._mirror.remove(slot)
-                self._reporter.report("dropped", f"migrate() failed from version {version}: {e!r}", slot)
-            return
-        for slot in values:
-            if slot not in migrated:
-                self._mirror.remove(slot)  # migrate() dropped it on purpose
-        for slot, value in migrated.items():
-            self._reporter.report("migrated", f"migrated from schema version {version} to {target}", slot)
-            self._apply(slot, value)  # the next write stores it at this version (the entry is stale)
 
     def _apply(self, slot: str, value: Any) -> bool:
         """Put a restored value into session state (before its widget); False if it cannot go there."""
         if slot in self._gate.read_only:
-            self._rejected(slot, "unassignable", "its widget's value cannot be set through session state; dropped")
+            self._rejected(slot, "unassignable", READ_ONLY_MESSAGE)
             return False
         try:
             _streamlit.assign(slot, value)
@@ -433,7 +493,7 @@ class Persisted:
             return False
         self._gate.restored(slot, value)
         self._restored[slot] = value
-        self._at_risk.add(slot)
+        self._recovery.restored(slot)
         return True
 
     def _settle_widgets(self) -> None:
@@ -451,17 +511,18 @@ class Persisted:
     def _withdraw(self, slot: str) -> None:
         """A value restored earlier is gone from storage: the widget shows its default again."""
         self._restored.pop(slot, None)
-        self._at_risk.discard(slot)
+        self._recovery.forget(slot)
         self._gate.reset(slot)
         with contextlib.suppress(KeyError, StreamlitAPIException):
             del st.session_state[slot]
 
     def _rejected(self, slot: str, kind: ErrorKind, message: str) -> None:
-        """The gate refused a restored value: it leaves storage too."""
+        """The gate refused a key's value: reported, and gone from storage if it was there."""
         self._reporter.report(kind, message, slot)
         self._restored.pop(slot, None)
-        self._at_risk.discard(slot)
-        self._mirror.drop(slot)
+        self._recovery.forget(slot)
+        if slot in self._mirror and slot not in self._from_link:  # a bad link never costs a stored value
+            self._mirror.drop(slot)
         self._from_link.discard(slot)
 
     # -- messages from the browser ----------------------------------------------------------
@@ -485,12 +546,20 @@ class Persisted:
         if isinstance(failures, list):
             for failure in failures[:1000]:
                 self._browser_failure(failure)
+        resync = message.get("resync")
+        if type(resync) is int and 0 <= resync <= self._rev:
+            self._outbox.resync(resync)
         self._reporter.flush_log()
 
     def _on_answer(self, req: object, entries: dict[Any, Any]) -> None:
-        selection = self._claims.pop(req, None) if isinstance(req, str) else None
-        if selection is None:
+        if req is not None and req == self._merge_req:
+            self._merge_req = None
+            self._merge({k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)})
+            return
+        claim = self._claims.pop(req, None) if isinstance(req, str) else None
+        if claim is None:
             return  # answered already, or never asked
+        selection, claimed_at = claim
         found = {
             slot: token
             for slot, token in entries.items()
@@ -501,14 +570,18 @@ class Persisted:
             self._hydrated = True
             self._open_and_apply(list(found))
             return
-        # A claim was wrong (storage changed behind Python's back): storage wins for it, wholly.
+        # A claim was wrong (storage changed behind Python's back): storage wins for it, wholly,
+        # except where Python wrote since (the browser checked before applying those writes).
+        def newer_here(slot: str) -> bool:
+            return slot in self._from_link or self._written_at.get(slot, 0) >= claimed_at
+
         for slot in [s for s in self._mirror.slots() if self._owned(s, selection)]:
-            if slot not in found and slot not in self._from_link:
+            if slot not in found and not newer_here(slot):
                 self._mirror.learn(slot, None)
                 self._withdraw(slot)
         changed = []
         for slot, token in found.items():
-            if slot in self._from_link:
+            if newer_here(slot):
                 continue
             if self._mirror.token(slot) != token:
                 self._mirror.learn(slot, token)
@@ -560,18 +633,44 @@ class Persisted:
     # -- writing ----------------------------------------------------------------------------
 
     def _stage_session_state(self) -> None:
-        """Stage a write for every selected key whose value differs from what storage holds."""
-        state = _streamlit.user_state()
-        present = self._selected(state)
+        """Stage a write for every selected key whose value differs from what storage holds.
+
+        Only keys that can have changed are looked at: those the app set or deleted through
+        ``st.session_state`` since the last look, widget keys, and keys holding mutable values
+        (a list can change in place). Every key is looked at on the first run after hydration
+        and when the selection grows (a page's own ``persist()`` call).
+        """
+        widget_keys = _streamlit.widget_keys()
+        grown = self._selector is not self._scanned_with and not self._selector.names <= self._scanned_with.names
+        if grown or self._runs < _TYPO_CHECK_RUN or _streamlit.under_app_test():
+            state = _streamlit.user_state()
+            candidates = set(self._selected(state)) | set(self._mirror.slots())
+            if self._runs < _TYPO_CHECK_RUN:
+                self._seen.update(k for k in state if isinstance(k, str))
+        else:
+            widgets = {k for k in widget_keys if k in self._selector}
+            candidates = self._dirty | self._mutable | self._widget_backed | widgets
+            state = _streamlit.user_values(candidates)
+        self._scanned_with = self._selector
+        self._dirty -= {slot for slot in self._dirty if slot in self._selector}
         defaults = self._gate.defaults
-        for slot in present:
+        for slot in self._selected(candidates):
+            if slot not in state:
+                gone = slot not in self._widget_backed and slot not in self._recovery.suspects
+                if gone and slot in self._mirror and self._owned(slot, self._known):
+                    self._mirror.remove(slot)  # deleted from session state by the app
+                continue
             if slot in self._gate.read_only:
                 if self._mirror.remove(slot):
                     self._reporter.report("unassignable", "a read-only widget's value is never stored", slot)
                 continue
-            if slot in self._suspects:
+            if slot in self._recovery.suspects:
                 continue
             value = state[slot]
+            if type(value) in _codec.SCALARS:
+                self._mutable.discard(slot)
+            else:
+                self._mutable.add(slot)
             default = defaults.get(slot, _MISSING)
             if default is not _MISSING and _codec.same(default, value):
                 self._mirror.remove(slot)  # an untouched widget: its code default stays in charge
@@ -580,17 +679,15 @@ class Persisted:
                 self._mirror.stage(slot, value)
             except PersistError as error:
                 self._reporter.error(error, slot)
-        widget_keys = _streamlit.widget_keys()
-        for slot in self._mirror.slots():
-            gone = slot not in state and slot not in self._widget_backed and slot not in self._suspects
-            if gone and self._owned(slot, self._known):
-                self._mirror.remove(slot)  # deleted from session state by the app
+        present = [slot for slot in candidates if slot in state]
         self._widget_backed = {s for s in present if s in widget_keys} | {
             s for s in self._widget_backed if s not in state
         }
-        if self._runs < _TYPO_CHECK_RUN:
-            self._seen.update(k for k in state if isinstance(k, str))
         self._reporter.flush_log()
+
+    def wrote(self, key: str) -> None:
+        """The app set or deleted ``st.session_state[key]``: look at it in the next staging."""
+        self._dirty.add(key)
 
     def _send(self, key: str, *, end: bool = False) -> None:
         """Mount the bridge with what changed since the last message (and, see ``_outbox``, before).
@@ -600,20 +697,28 @@ class Persisted:
         """
         writes = self._mirror.take_writes()
         self._rev += 1
+        for slot in writes:
+            self._written_at[slot] = self._rev
         if self._page_load_run and any(slot in self._boot_slots for slot in writes):
             self._cookie_wrote = True
         checks, self._checks = self._checks, []
-        transport = _transport_override or _component_transport
-        writes, checks, cookie = self._outbox.compose(
-            writes, checks, self._cookie_spec(), repeat=transport is _component_transport
+        transport = self._server or _transport_override or _component_transport
+        writes, checks, cookie, base = self._outbox.compose(
+            self._rev,
+            writes,
+            checks,
+            self._cookie_spec(),
+            repeat=transport is _component_transport,
+            everything=self._everything,
         )
         data: PersistData = {
             "v": _protocol.PROTOCOL_VERSION,
             "prefix": self._mirror.prefix,
-            "storage": self.storage,
+            "storage": "session" if self.storage == "session" else "local",
             "sid": self._sid,
             "checks": checks,
             "rev": self._rev,
+            "base": base,
             "writes": writes,
             "cookie": cookie,
             "sync": self._options.sync_tabs,
@@ -628,9 +733,16 @@ class Persisted:
         else:
             self._inbox.append(reply)  # like a browser trigger: handled when the next run starts
 
+    def _everything(self) -> tuple[dict[str, str | None], list[Check], _protocol.CookieSpec | None]:
+        """For a resend from scratch: every token held, every removal, and the cookie."""
+        writes: dict[str, str | None] = dict.fromkeys(self._mirror.removed)
+        writes.update(self._mirror.tokens())
+        self._cookie_version = None
+        return writes, [], self._cookie_spec()
+
     def _cookie_spec(self) -> _protocol.CookieSpec | None:
         """The boot cookie's next value when it changed (Python computes and authenticates it)."""
-        if self.storage != "local" or self._options.boot_cookie_bytes == 0:
+        if self._browser_storage() != "local" or self._options.boot_cookie_bytes == 0:
             return None
         version = (self._mirror.revision, self._cookie_wrote, self._options.boot_cookie_bytes)
         if version == self._cookie_version:
@@ -652,25 +764,17 @@ class Persisted:
     # -- a run that raised ------------------------------------------------------------------
 
     def raised(self, error: BaseException) -> bool:
-        """The run raised: withhold the restored values it may have tripped on, and rerun.
+        """The run raised: hold back the restored values it may have tripped on, and rerun (``_recovery``).
 
-        The suspect is the restored key of the widget call that raised, else the restored
-        key the app read last, else every value restored since the last run that did not
-        raise. Up to ``_MAX_RECOVERIES`` rounds; the suspects leave storage only once a run
-        succeeds without them (``_settle_suspects``): an app that raises anyway keeps the
-        user's data. True keeps Streamlit's exception box off the page.
+        True keeps Streamlit's exception box off the page.
         """
-        if not self._at_risk or self._recoveries >= _MAX_RECOVERIES:
+        suspects = self._recovery.suspect(
+            _streamlit.blamed_widget(error, self._recovery.at_risk), _streamlit.run_marker()
+        )
+        if not suspects:
             return False
-        blamed = _streamlit.blamed_widget(error, self._at_risk)
-        if blamed is None and self._last_read in self._at_risk:
-            blamed = self._last_read
-        suspects = {blamed} if blamed is not None else set(self._at_risk)
         for slot in suspects:
-            self._suspects[slot] = self._restored.get(slot)
             self._withdraw(slot)
-        self._suspects_run = _streamlit.run_marker()
-        self._recoveries += 1
         LOGGER.warning(
             "streamlit-persist: the app raised %s after restoring %s; rerunning without %s",
             type(error).__name__,
@@ -680,22 +784,8 @@ class Persisted:
         return _streamlit.request_rerun()
 
     def read(self, key: str) -> None:
-        """The app read ``st.session_state[key]``: remember the last restored value it read."""
-        if key in self._at_risk:
-            self._last_read = key
-
-    def _settle_suspects(self, *, raised: bool) -> None:
-        """After the rerun: the suspects leave storage if it succeeded; else they were innocent."""
-        self._recoveries = 0
-        if not self._suspects:
-            return
-        if not raised:
-            for slot in self._suspects:
-                self._mirror.drop(slot)
-                self._reporter.report(
-                    "quarantined", "the app raised with this restored value; removed, the default applies", slot
-                )
-        self._suspects.clear()
+        """The app read ``st.session_state[key]`` (the last restored value read is a suspect)."""
+        self._recovery.read(key)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -742,7 +832,16 @@ class Persisted:
         return _boot.Binding(self._mirror.prefix, self._host)
 
     def _context(self, slot: str) -> _envelope.Context:
+        if self._server is not None:  # bound to the scope, and to the owner for "user"
+            space = self._server.space
+            return _envelope.Context("store", f"{space.namespace}/{space.scope}", slot, space.owner or None)
         return _envelope.Context("store", self.namespace, slot, self._user())
+
+    def _browser_storage(self) -> str | None:
+        """Which browser storage holds the values (None: a server store)."""
+        if self._server is not None:
+            return None
+        return "session" if self.storage == "session" else "local"
 
     def _user(self) -> str | None:
         """The signed-in user, looked up once per run (``st.user`` reads secrets each time)."""
@@ -755,114 +854,3 @@ class Persisted:
 def _component_transport(key: str, data: PersistData, on_message: Callable[[], None]) -> None:
     _protocol.mount(key, data, on_message)
     return None
-
-
-def persist(
-    keys: Sequence[str],
-    *,
-    storage: StorageKind = "local",
-    namespace: str | None = None,
-    key: str = "streamlit_persist",
-    max_value_bytes: int = 1_000_000,
-    max_total_bytes: int = 4_000_000,
-    secret: Secret | None = None,
-    protect: Literal["encrypt", "sign"] | None = None,
-    ttl: Ttl = None,
-    version: int = 1,
-    migrate: Migrate | None = None,
-    boot_cookie_bytes: int = 2048,
-    sync_tabs: bool = False,
-    share: Sequence[str] | None = None,
-    share_param: str = "state",
-) -> Persisted:
-    """Keep the given session-state keys in browser storage and restore them on load.
-
-    Call it near the top of the script (or once in the ``st.navigation`` entrypoint),
-    before the widgets whose keys it names.
-
-    Parameters
-    ----------
-    keys : list of str
-        Session-state keys or glob patterns (``"filter_*"``), widget keys included;
-        ``"!pattern"`` excludes keys the other patterns select.
-    storage : "local" or "session"
-        ``"local"`` survives browser restarts; ``"session"`` lasts as long as the tab.
-    namespace : str or None
-        Prefix of every storage key. Defaults to one derived from the app's main
-        script, so two apps on one origin never see each other's values.
-    key : str
-        Key of the bridge component; use another one to persist a second namespace.
-    max_value_bytes, max_total_bytes : int
-        Budgets (in characters of browser storage) checked before every write.
-    secret : str, bytes, sp.passphrase(...), sp.Keyring or a list of them
-        Protect every stored value with a key derived on the server (it never reaches
-        the browser). A list rotates keys: newest first; older ones still decrypt.
-    protect : "encrypt" or "sign"
-        With a secret: AES-256-GCM (default), or HMAC-SHA256 (readable, unforgeable).
-    ttl : timedelta, dict of key pattern to timedelta, or None
-        Values expire this long after they were last written.
-    version : int
-        Schema version of the stored values; bump it when their shape changes.
-    migrate : callable(values, stored_version) -> values, or None
-        Upgrades values stored under an older version; without it they are dropped.
-    boot_cookie_bytes : int
-        Budget of the cookie that mirrors small stored states so a return visit restores
-        on the first run (no extra run). It travels with every request to the app;
-        0 turns it off. Only for ``storage="local"``.
-    sync_tabs : bool
-        Show a change persisted in one tab in the app's other open tabs (``"local"`` only).
-    share : list of str or None
-        Keys (or patterns) a share link may carry; nothing else ever enters a link.
-        Names that look secret (password, token, ...) are refused.
-    share_param : str
-        The query parameter that carries a share link.
-
-    Returns
-    -------
-    Persisted
-        Hydration status, restored values and errors of this session.
-
-    Examples
-    --------
-    >>> import streamlit as st
-    >>> import streamlit_persist as sp
-    >>> sp.persist(["theme", "name", "filter_*"])
-    >>> st.text_input("Name", key="name")  # restored after a reload
-    """
-    patterns = key_list(keys, "persist")
-    options = Options(
-        storage=storage,
-        namespace=namespace,
-        key=key,
-        max_value_bytes=max_value_bytes,
-        max_total_bytes=max_total_bytes,
-        secret=secret,
-        protect=protect,
-        ttl=ttl,
-        version=version,
-        migrate=migrate,
-        boot_cookie_bytes=boot_cookie_bytes,
-        sync_tabs=sync_tabs,
-        share=share,
-        share_param=share_param,
-    )
-    persisted = _session_instance(options, options.namespace or _streamlit.default_namespace())
-    persisted._run(patterns)
-    return persisted
-
-
-def _session_instance(options: Options, namespace: str) -> Persisted:
-    state_key = STATE_PREFIX + options.key
-    existing = st.session_state.get(state_key)
-    if isinstance(existing, Persisted):
-        if (existing.storage, existing.namespace) != (options.storage, namespace):
-            raise UsageError(
-                f"persist(key={options.key!r}) is already used with storage={existing.storage!r} and "
-                f"namespace={existing.namespace!r}; pass another key= for a second store"
-            )
-        existing._options = options
-        existing._mirror.max_value, existing._mirror.max_total = options.max_value_bytes, options.max_total_bytes
-        return existing
-    created = Persisted(options, namespace)
-    st.session_state[state_key] = created
-    return created

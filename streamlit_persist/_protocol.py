@@ -44,6 +44,7 @@ class PersistData(TypedDict):
     sid: str  # this Python session; a new one means the browser must answer afresh
     checks: list[Check]  # answered before this message's writes, each at most once
     rev: int  # +1 with every message; the browser skips a write older than one it applied
+    base: int  # the newest write this message does not carry: the browser must have applied it
     writes: dict[str, str | None]  # slot -> token; None removes the entry
     cookie: CookieSpec | None  # the boot cookie's next value
     sync: bool  # report storage changes made by other tabs
@@ -66,6 +67,7 @@ class PersistMessage(TypedDict):
     sid: str
     answers: NotRequired[list[Answer]]
     failures: NotRequired[list[Failure]]
+    resync: NotRequired[int]  # every write up to this revision is applied; later ones were missed
     sync: NotRequired[dict[str, str | None]]  # entries another tab changed (None: removed)
 
 

@@ -17,7 +17,7 @@ import re
 import threading
 import traceback
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Final, Protocol
 
@@ -251,6 +251,30 @@ def server_secret() -> bytes:
     return str(secret).encode("utf-8")
 
 
+def main_script_dir() -> Path | None:
+    """The directory of the app's main script (None outside a script run)."""
+    ctx = run_context()
+    return None if ctx is None else Path(ctx.main_script_path).resolve().parent
+
+
+def user_identity() -> str | None:
+    """Who is signed in, for server-side user storage: ``<issuer>|<sub>`` (an email can change)."""
+    try:
+        import streamlit as st
+
+        user = st.user
+        if not user.get("is_logged_in"):
+            return None
+        sub, issuer = user.get("sub"), user.get("iss")
+        if isinstance(sub, str) and sub:
+            return f"{issuer if isinstance(issuer, str) else ''}|{sub}"
+        email = user.get("email")
+        return f"email|{email}" if isinstance(email, str) and email else None
+    except Exception:
+        _LOGGER.debug("streamlit-persist: st.user unavailable", exc_info=True)
+        return None
+
+
 def default_namespace() -> str:
     """The main script's name (under ``server.baseUrlPath``): two apps on one origin never collide."""
     import streamlit as st
@@ -305,6 +329,43 @@ def user_state() -> dict[str, Any]:
         import streamlit as st
 
         return st.session_state.to_dict()
+
+
+def under_app_test() -> bool:
+    """True when ``streamlit.testing``'s ``AppTest`` runs this script (or when that cannot be told).
+
+    ``AppTest`` sets ``at.session_state[key]`` from the test's thread, outside any run:
+    callers that track changes to session state then look at every key.
+    """
+    try:
+        runner = _current_script_runner()
+        return runner is None or type(runner).__module__.startswith("streamlit.testing")
+    except Exception:
+        return True
+
+
+def user_values(keys: Iterable[str]) -> dict[str, Any]:
+    """The values of ``keys`` that session state holds (as ``to_dict()`` has them), fast."""
+    try:
+        ctx = run_context()
+        if ctx is None:
+            raise LookupError("no script run")
+        state = ctx.session_state._state
+        widgets = state._key_id_mapper._key_id_mapping
+        new, old = state._new_session_state, state._old_state
+        values: dict[str, Any] = {}
+        for key in keys:
+            if key in widgets:
+                with contextlib.suppress(KeyError):
+                    values[key] = state[key]
+            elif key in new:
+                values[key] = new[key]
+            elif key in old:
+                values[key] = old[key]
+        return values
+    except Exception:
+        everything = user_state()
+        return {key: everything[key] for key in keys if key in everything}
 
 
 def widget_keys() -> frozenset[str]:
@@ -609,34 +670,63 @@ class ErrorObserver(Protocol):
         """The app read ``st.session_state[key]`` (the last restored value read is a suspect)."""
         ...
 
+    def wrote(self, key: str) -> None:
+        """The app set or deleted ``st.session_state[key]`` (only such keys can have changed)."""
+        ...
+
 
 # By session id, held weakly like the widget observers.
 _readers: weakref.WeakValueDictionary[str, ErrorObserver] = weakref.WeakValueDictionary()
-_reads_patched = False
+_state_patched = False
 
 
-def _patch_reads() -> None:
-    """Route ``st.session_state[key]`` (and ``.key``, ``.get``) reads to this session's observer."""
-    global _reads_patched
+def _observer_of_this_session() -> ErrorObserver | None:
+    if not _readers:
+        return None
+    ctx = run_context()
+    return None if ctx is None else _readers.get(ctx.session_id)
+
+
+def _patch_state_access() -> None:
+    """Route ``st.session_state`` reads, writes and deletions (any spelling) to this session's observer."""
+    global _state_patched
     with _hooks_lock:
-        if _reads_patched:
+        if _state_patched:
             return
         from streamlit.runtime.state.session_state_proxy import SessionStateProxy
 
-        original = SessionStateProxy.__getitem__
+        get_item, set_item, del_item = (
+            SessionStateProxy.__getitem__,
+            SessionStateProxy.__setitem__,
+            SessionStateProxy.__delitem__,
+        )
 
-        @functools.wraps(original)
+        @functools.wraps(get_item)
         def getitem(self: Any, key: Any) -> Any:
-            value = original(self, key)
-            if _readers:
-                ctx = run_context()
-                reader = None if ctx is None else _readers.get(ctx.session_id)
-                if reader is not None:
-                    reader.read(str(key))
+            value = get_item(self, key)
+            observer = _observer_of_this_session()
+            if observer is not None:
+                observer.read(str(key))
             return value
 
+        @functools.wraps(set_item)
+        def setitem(self: Any, key: Any, value: Any) -> None:
+            set_item(self, key, value)
+            observer = _observer_of_this_session()
+            if observer is not None:
+                observer.wrote(str(key))
+
+        @functools.wraps(del_item)
+        def delitem(self: Any, key: Any) -> None:
+            del_item(self, key)
+            observer = _observer_of_this_session()
+            if observer is not None:
+                observer.wrote(str(key))
+
         SessionStateProxy.__getitem__ = getitem  # type: ignore[method-assign]
-        _reads_patched = True
+        SessionStateProxy.__setitem__ = setitem  # type: ignore[method-assign]
+        SessionStateProxy.__delitem__ = delitem  # type: ignore[method-assign]
+        _state_patched = True
 
 
 def watch_errors(observer: ErrorObserver) -> bool:
@@ -662,7 +752,7 @@ def watch_errors(observer: ErrorObserver) -> bool:
         handler._streamlit_persist = observer  # type: ignore[attr-defined]
         handler._streamlit_persist_previous = previous  # type: ignore[attr-defined]
         ctx.on_script_error = handler
-        _patch_reads()
+        _patch_state_access()
         _readers[ctx.session_id] = observer
         return True
     except Exception:

@@ -20,16 +20,19 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from streamlit_persist import _boot, _codec, _crypto, _envelope, _persisted, _streamlit
+from streamlit_persist import _boot, _codec, _crypto, _envelope, _persisted, _store, _streamlit
 from streamlit_persist._encoding import entries_hash
 from streamlit_persist._protocol import Answer, Failure, PersistData, PersistMessage, StorageKind
 
-__all__ = ["MemoryBrowser"]
+__all__ = ["MemoryBrowser", "TemporaryStore"]
 
 
 class MemoryBrowser:
@@ -170,3 +173,73 @@ def _protector(secret: _crypto.SecretInput | None, protect: str) -> _crypto.Prot
 def _under(items: dict[str, str], prefix: str) -> dict[str, str]:
     """The entries stored under ``prefix``, by slot."""
     return {name[len(prefix) :]: token for name, token in items.items() if name.startswith(prefix)}
+
+
+class TemporaryStore:
+    """A throwaway server-side store for ``storage="user"``/``"app"`` and ``sp.shared`` in tests.
+
+    As a context manager it is the default store (``STREAMLIT_PERSIST_STORE``) of everything
+    that runs inside; ``values()`` decodes what an app stored.
+
+    Examples
+    --------
+    >>> with TemporaryStore() as store:
+    ...     at = AppTest.from_file("app.py")
+    ...     at.user = {"is_logged_in": True, "iss": "https://idp", "sub": "ann"}
+    ...     at.run()
+    >>> store.values("app", scope="user", user="https://idp|ann")
+    {'prefs': 'dark'}
+    """
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="streamlit-persist-")
+        self.url = f"sqlite:///{Path(self._dir.name) / 'persist.sqlite3'}"
+        self.store = _store.open_store(self.url)
+        self._previous: str | None = None
+
+    def __enter__(self) -> TemporaryStore:
+        self._previous = os.environ.get("STREAMLIT_PERSIST_STORE")
+        os.environ["STREAMLIT_PERSIST_STORE"] = self.url
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._previous is None:
+            os.environ.pop("STREAMLIT_PERSIST_STORE", None)
+        else:
+            os.environ["STREAMLIT_PERSIST_STORE"] = self._previous
+
+    def values(
+        self,
+        namespace: str,
+        *,
+        scope: Literal["user", "app", "shared"] = "app",
+        user: str = "",
+        secret: _crypto.SecretInput | None = None,
+    ) -> dict[str, Any]:
+        """Decode what the app stored in a space (``user``: the ``<issuer>|<sub>`` id)."""
+        protector = _protector(secret, "encrypt")
+        space = _store.Space(namespace, scope, user)
+        result: dict[str, Any] = {}
+        for key, entry in self.store.read(space).items():
+            context = _envelope.Context("store", f"{namespace}/{scope}", key, user or None)
+            result[key] = _envelope.open_token(entry.token, context, protector=protector).value()
+        return result
+
+    def store_values(
+        self,
+        namespace: str,
+        values: Mapping[str, Any],
+        *,
+        scope: Literal["user", "app", "shared"] = "app",
+        user: str = "",
+        secret: _crypto.SecretInput | None = None,
+    ) -> None:
+        """Store values the way the app would (what another session or device left)."""
+        protector = _protector(secret, "encrypt")
+        writes: dict[str, str | None] = {}
+        for key, value in values.items():
+            context = _envelope.Context("store", f"{namespace}/{scope}", key, user or None)
+            writes[key] = _envelope.seal(*_codec.dumps(value), context, protector=protector)
+        self.store.write(_store.Space(namespace, scope, user), writes, {})

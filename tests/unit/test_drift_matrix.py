@@ -540,7 +540,6 @@ READ_ONLY_SETUPS: Final[tuple[Setup, ...]] = (
     read_only(
         "dataframe(on_select)",
         '_v = _plain(st.dataframe({"a": [1, 2]}, on_select="rerun", key="@K"))',
-        restorable=True,
         extra=[{"selection": {"rows": [1], "columns": [], "cells": []}}, {"selection": {"rows": [7]}}],
     ),
     read_only(
@@ -710,7 +709,10 @@ def classify(case: Case) -> None:
         case.outcome = "wrong"
         coerced = " (the stored value, coerced)" if loosely_same(first.shown, value) else ""
         problems.append(f"showed {first.shown!r}{coerced}; default {default!r}")
-    if second.crash is None and second.kinds:
+    # A read-only widget's key the app names is refused on every load (one record each);
+    # anything else must come back clean once its bad value is gone.
+    again_allowed = [] if setup.restorable else ["unassignable"]
+    if second.crash is None and [kind for kind in second.kinds if kind not in again_allowed]:
         problems.append(f"load 2 reported {second.kinds}")
     if case.valid and case.outcome != "restored":
         problems.append("a valid value was not restored")

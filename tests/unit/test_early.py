@@ -20,6 +20,7 @@ def _data(writes: dict[str, str | None]) -> PersistData:
         "sid": "s1",
         "checks": [],
         "rev": 1,
+        "base": 0,
         "writes": writes,
         "cookie": None,
         "sync": False,

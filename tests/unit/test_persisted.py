@@ -282,7 +282,7 @@ st.text_input("Name", key="name")
         assert "go" not in browser.values(namespace=NS)
         error = persisted_error(at, "go")
         assert error.kind == "unassignable"
-        assert "cannot be set through session state" in error.message
+        assert "Streamlit never lets session state set it" in error.message
 
     def test_hostile_messages_are_ignored(self, browser: MemoryBrowser) -> None:
         """Whatever arrives as a browser message, nothing raises and nothing is applied."""
@@ -313,7 +313,7 @@ class TestUsage:
         [
             ('sp.persist("name")', "persist() takes a list of keys"),
             ('sp.persist([""])', "keys must be non-empty strings"),
-            ('sp.persist(["a"], storage="cookie")', 'storage must be "local" or "session"'),
+            ('sp.persist(["a"], storage="cookie")', 'storage must be "local", "session", "user" or "app"'),
             ('sp.persist(["a"], namespace="a:b")', "namespace must be"),
             ('sp.persist(["a"], max_value_bytes=10, max_total_bytes=5)', "budgets must satisfy"),
         ],

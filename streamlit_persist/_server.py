@@ -1,0 +1,102 @@
+"""The server side of ``storage="user"`` and ``storage="app"``: a store plays the browser's part.
+
+``persist()`` speaks one protocol (``_protocol``) whatever holds the values. For server scopes
+``ServerSide`` answers its checks from the store and applies its writes there, at once: the
+first run restores with no round trip. Writes the store refuses (locked, read-only, down)
+are reported as ``store`` failures and kept, in order, to go out with the next message;
+nothing is dropped. Changes other sessions (of this process or another) commit reach the
+session as ``sync`` messages through the hub (``_live``), and the session is rerun.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+from streamlit_persist._encoding import entries_hash
+from streamlit_persist._protocol import Answer, Failure, PersistData, PersistMessage
+from streamlit_persist._store import Change, Space, Store
+from streamlit_persist.exceptions import PersistError
+
+Expiry = Callable[[str], int | None]  # slot -> ttl in seconds (None: never)
+
+
+class ServerSide:
+    """One session's view of a store space, in the shape of the browser module."""
+
+    def __init__(self, store: Store, space: Space, sid: str, ttl_seconds: Expiry) -> None:
+        self.store = store
+        self.space = space
+        self._sid = sid
+        self._ttl_seconds = ttl_seconds
+        self._unsent: dict[str, str | None] = {}
+        self._own: set[int] = set()  # revisions this session wrote: no need to hear of them
+        self._inbox: list[PersistMessage] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, key: str, data: PersistData, on_message: Callable[[], None]) -> PersistMessage | None:
+        """Answer ``data`` like ``component/bridge.ts`` would, from the store."""
+        answers: list[Answer] = []
+        failures: list[Failure] = []
+        if data["checks"]:
+            try:
+                held = {slot: entry.token for slot, entry in self.store.read(self.space).items()}
+            except PersistError as error:
+                failures.append({"slot": "", "kind": "store", "message": error.message})
+            else:
+                for check in data["checks"]:
+                    select = re.compile(check["select"])
+                    entries = {slot: token for slot, token in held.items() if select.match(slot)}
+                    if check["h"] is None or entries_hash(entries) != check["h"]:
+                        answers.append({"req": check["req"], "entries": entries})
+        writes = {**self._unsent, **data["writes"]}
+        if writes:
+            failures.extend(self._write(writes))
+        reply: PersistMessage = {"sid": data["sid"]}
+        if answers:
+            reply["answers"] = answers
+        if failures:
+            reply["failures"] = failures
+        return reply if len(reply) > 1 else None
+
+    def _write(self, writes: Mapping[str, str | None]) -> list[Failure]:
+        now = int(time.time())
+        expires: dict[str, int | None] = {}
+        for slot, token in writes.items():
+            ttl = self._ttl_seconds(slot) if token is not None else None
+            expires[slot] = None if ttl is None else now + ttl
+        try:
+            revision = self.store.write(self.space, writes, expires)
+        except PersistError as error:
+            self._unsent = dict(writes)  # in order: a later write of a key replaced its earlier one
+            return [{"slot": slot, "kind": "store", "message": error.message} for slot in writes]
+        self._unsent = {}
+        with self._lock:
+            self._own.add(revision)
+        return []
+
+    def take_messages(self) -> list[PersistMessage]:
+        """What other sessions changed since the last call (handled at the top of a run)."""
+        with self._lock:
+            messages, self._inbox = self._inbox, []
+        return messages
+
+    def changed(self, changes: list[Change]) -> bool:
+        """Hub follower: queue other sessions' changes to this space; True to rerun this session."""
+        with self._lock:
+            fresh = [c for c in changes if c.revision not in self._own]
+        if not fresh:
+            return False
+        try:
+            held = self.store.read(self.space)
+        except PersistError:
+            return False
+        sync: dict[str, str | None] = {}
+        for change in fresh:
+            entry = held.get(change.key)
+            sync[change.key] = None if entry is None else entry.token
+        with self._lock:
+            self._inbox.append({"sid": self._sid, "sync": sync})
+        return True
