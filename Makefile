@@ -52,7 +52,9 @@ bench: setup build chromium
 	$(PY) -m pip install --quiet --group bench
 	$(PY) benchmarks/bench_restore.py
 	$(PY) benchmarks/bench_rerun.py --trials 60
+	$(PY) benchmarks/bench_rerun.py --trials 60 --keys 1000
 	$(PY) benchmarks/bench_scale.py
+	$(PY) benchmarks/bench_python.py
 	$(PY) benchmarks/bench_tabs.py
 	$(PY) benchmarks/bench_protection.py
 	$(PY) benchmarks/bench_link_length.py

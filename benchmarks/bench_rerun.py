@@ -1,10 +1,11 @@
-"""Rerun benchmark: what persisting 100 keys adds to a rerun after a widget change (issue 5, row 3).
+"""Rerun benchmark: what persisting N keys adds to a rerun after a widget change (issues 5 and 14).
 
 What is measured
 ----------------
-Two servers run ``apps/rerun_app.py``: ``persist`` (``sp.persist(["clicks", "k*"])``, 100 keys of
-which 99 hold 100 characters) and ``bare`` (``SP_BENCH_PERSIST=0``: the same app without the
-call, the floor). Each system has one page open, hydrated, with its 100 keys in storage.
+Two servers run ``apps/rerun_app.py``: ``persist`` (``sp.persist(["clicks", "k*"])``, ``--keys``
+keys, default 100, of which all but ``clicks`` hold 100 characters) and ``bare``
+(``SP_BENCH_PERSIST=0``: the same app without the call, the floor). Each system has one page
+open, hydrated, with its N keys in storage.
 
 One sample is one click on "Click", end to end in the browser:
 
@@ -14,18 +15,20 @@ One sample is one click on "Click", end to end in the browser:
 - ``runs``: script runs the click caused (must be 1: persistence adds no rerun);
 - ``ws bytes``: bytes the server sent over the WebSocket for that rerun (the component data
   persistence adds to each run is the difference to the floor);
-- ``writes``: ``localStorage`` writes under ``sp:`` (1: the changed key only).
+- ``writes``: ``localStorage`` writes under ``sp:`` (must be 1: the changed key only, whatever N).
 
 After ``--warmup`` unmeasured clicks per system, ``--trials`` rounds alternate the systems
 (the order flips each round). The table gives medians; ``ratio`` is over the floor's median.
-Target (issue 5): ratio <= 1.05.
+Target (issue 5): ratio <= 1.05. Issue 14: the same with ``--keys 1000`` (a rerun's cost grows
+with what changed, not with what is persisted).
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_rerun.py              # 30 trials
+    .venv/bin/python benchmarks/bench_rerun.py              # 30 trials, 100 keys
     .venv/bin/python benchmarks/bench_rerun.py --trials 60
+    .venv/bin/python benchmarks/bench_rerun.py --trials 60 --keys 1000
 
-Writes ``benchmarks/results/rerun.json``.
+Writes ``benchmarks/results/rerun.json`` (``rerun_<N>.json`` with ``--keys N`` other than 100).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from tests.support.streamlit_server import StreamlitServer
 APP: Final = Path(__file__).resolve().parent / "apps" / "rerun_app.py"
 RESULTS_PATH: Final = Path(__file__).resolve().parent / "results" / "rerun.json"
 TIMEOUT_MS: Final = 60_000
-PERSISTED_KEYS: Final = 100
+DEFAULT_KEYS: Final = 100
 TARGET_RATIO: Final = 1.05
 
 # Counts storage writes under "sp:"; window.__spExpect(text) arms a timestamp for `text`.
@@ -114,7 +117,7 @@ class System:
         return statistics.fmean(s.ms for s in self.samples) if self.samples else None
 
 
-def _open(context: BrowserContext, system: System) -> Page:
+def _open(context: BrowserContext, system: System, persisted_keys: int) -> Page:
     assert system.server is not None
     page = context.new_page()
     page.on("console", lambda m: system.console_errors.append(m.text) if m.type == "error" else None)
@@ -130,10 +133,11 @@ def _open(context: BrowserContext, system: System) -> Page:
     page.goto(system.server.url)
     page.wait_for_function("() => document.body && document.body.textContent.includes('clicks=0')", timeout=TIMEOUT_MS)
     wait_for_app(page, timeout=TIMEOUT_MS)
-    if system.persist:  # the 100 keys are in storage before anything is measured
+    if system.persist:  # the N keys are in storage before anything is measured
         page.wait_for_function(
             "(n) => Object.keys(localStorage).filter((k) => k.startsWith('sp:rerun_app:')).length === n",
-            arg=PERSISTED_KEYS,
+            arg=persisted_keys,
+            polling=100,
             timeout=TIMEOUT_MS,
         )
     return page
@@ -190,7 +194,7 @@ def to_json(systems: Sequence[System], args: argparse.Namespace, browser_version
             browser_version,
             trials=args.trials,
             warmup=args.warmup,
-            persisted_keys=PERSISTED_KEYS,
+            persisted_keys=args.keys,
             target_ratio=TARGET_RATIO,
         ),
         "results": [
@@ -215,26 +219,35 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--trials", type=int, default=30, help="measured clicks per system (default 30)")
     parser.add_argument("--warmup", type=int, default=5, help="unmeasured clicks per system (default 5)")
-    parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="JSON output path")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--keys", type=int, default=DEFAULT_KEYS, help=f"persisted keys, 'clicks' included (default {DEFAULT_KEYS})"
+    )
+    parser.add_argument(
+        "--output", type=Path, default=None, help="JSON output path (default results/rerun.json, or rerun_<N>.json)"
+    )
+    args = parser.parse_args(argv)
+    if args.output is None:
+        args.output = RESULTS_PATH if args.keys == DEFAULT_KEYS else RESULTS_PATH.with_name(f"rerun_{args.keys}.json")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     systems = [
         System("bare", "same app, no persistence (floor)", persist=False),
-        System("persist", f"streamlit-persist, {PERSISTED_KEYS} keys", persist=True),
+        System("persist", f"streamlit-persist, {args.keys:,} keys", persist=True),
     ]
     try:
         for system in systems:
-            system.server = StreamlitServer(APP, env={"SP_BENCH_PERSIST": "1" if system.persist else "0"})
+            env = {"SP_BENCH_PERSIST": "1" if system.persist else "0", "SP_BENCH_KEYS": str(args.keys)}
+            system.server = StreamlitServer(APP, env=env)
             system.server.start()
         with sync_playwright() as pw:
             browser = launch_chromium(pw)
             for system in systems:
                 context = browser.new_context()
                 context.set_default_timeout(TIMEOUT_MS)
-                system.page = _open(context, system)
+                system.page = _open(context, system, args.keys)
             for _ in range(args.warmup):
                 for system in systems:
                     click_once(system)
@@ -250,6 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 system.server.stop()
 
     print(table(systems))
+    for system in systems:
+        if system.persist and system.median("writes") != 1:
+            print(f"CHECK FAILED: {system.label}: median sp: writes per click is {system.median('writes')}, not 1")
+        if system.median("runs") != 1:
+            print(f"CHECK FAILED: {system.label}: median script runs per click is {system.median('runs')}, not 1")
     write_results(args.output, to_json(systems, args, browser_version))
     return 0
 

@@ -1,8 +1,9 @@
-"""Values of ``bench_scale.py`` cases (pure Python: imported by the app and the runner)."""
+"""Values of ``bench_scale.py`` cases (pure Python: imported by the apps and the runner)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from functools import cache
 
 from benchmarks.scenarios import Scenario, make_value
@@ -19,8 +20,12 @@ def case_values(n: int, size: int) -> dict[str, str]:
     return dict(_case_values(n, size))
 
 
+def summary(present: Mapping[str, object]) -> str:
+    """The one line every scale app shows: how many values are there, and a digest over them."""
+    digest = hashlib.sha256("\x00".join(f"{k}={v}" for k, v in present.items()).encode()).hexdigest()[:12]
+    return f"restored={len(present)} digest={digest}"
+
+
 def marker(n: int, size: int) -> str:
-    """The line the app shows once all ``n`` values are there (see ``apps/scale_app.py``)."""
-    values = case_values(n, size)
-    digest = hashlib.sha256("\x00".join(f"{k}={v}" for k, v in values.items()).encode()).hexdigest()[:12]
-    return f"restored={n} digest={digest}"
+    """The line an app shows once all ``n`` values are there, with the right values."""
+    return summary(case_values(n, size))
