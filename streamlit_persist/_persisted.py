@@ -622,13 +622,16 @@ class Persisted:
         if not isinstance(failure, dict):
             return
         slot, kind, message = failure.get("slot"), failure.get("kind"), failure.get("message")
-        if not isinstance(slot, str) or kind not in ("quota", "storage"):
+        if not isinstance(slot, str) or kind not in ("quota", "storage", "store"):
             return
         text = message[:300] if isinstance(message, str) else "browser storage refused the write"
         if kind == "quota":
             text = f"browser storage is full; the previous stored value was kept ({text})"
+        elif kind == "store":
+            text = f"the store refused the write; it is sent again with the next run ({text})"
         self._reporter.report(kind, text, slot or None)
-        # The attempted value stays the baseline: it is retried only when it changes again.
+        # Quota: the attempted value stays the baseline, retried only when it changes again.
+        # Store: the server side keeps the write and sends it first next time (_server).
 
     # -- writing ----------------------------------------------------------------------------
 

@@ -133,8 +133,9 @@ class LockedEntry:
 class SqliteStore:
     """The embedded default: one SQLite file (created if missing)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:
         self.path = Path(path)
+        self._busy_timeout = busy_timeout
         self.url = f"sqlite:///{self.path}"
         self._local = threading.local()
         self._listeners: list[Listener] = []
@@ -142,6 +143,7 @@ class SqliteStore:
         self._watcher: threading.Thread | None = None
         self._seen = 0
         self._closed = threading.Event()
+        self._connections: list[sqlite3.Connection] = []
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connection() as db:
@@ -236,6 +238,8 @@ class SqliteStore:
             db = self._connect()
         except sqlite3.Error:
             return
+        with self._lock:
+            self._connections.append(db)
         version = None
         while not self._closed.wait(POLL_SECONDS):
             try:
@@ -286,13 +290,24 @@ class SqliteStore:
         return removed
 
     def close(self) -> None:
+        """Stop the watcher and close every connection (tests; a server keeps its store open)."""
         self._closed.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=2)
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for db in connections:
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+        with _opened_lock:
+            if _opened.get(str(self.path)) is self:
+                del _opened[str(self.path)]
 
     # -- plumbing ----------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
-        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
         db.execute("PRAGMA synchronous=NORMAL")
         return db
 
@@ -302,6 +317,8 @@ class SqliteStore:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             db = self._local.db = self._connect()
+            with self._lock:
+                self._connections.append(db)
         yield db
 
     @contextlib.contextmanager
@@ -356,6 +373,13 @@ def open_store(spec: str | Store | None, default_dir: Path | None = None) -> Sto
         if store is None:
             store = _opened[key] = SqliteStore(path)
         return store
+
+
+def adopt(url: str, store: Store) -> None:
+    """Make ``store`` the one ``open_store(url)`` returns (``testing.TemporaryStore``)."""
+    path = str(Path(url.removeprefix("sqlite:///")).expanduser().resolve())
+    with _opened_lock:
+        _opened[path] = store
 
 
 def _configured_url() -> str | None:

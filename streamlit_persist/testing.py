@@ -194,7 +194,8 @@ class TemporaryStore:
     def __init__(self) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="streamlit-persist-")
         self.url = f"sqlite:///{Path(self._dir.name) / 'persist.sqlite3'}"
-        self.store = _store.open_store(self.url)
+        self.store = _store.SqliteStore(Path(self._dir.name) / "persist.sqlite3")
+        _store.adopt(self.url, self.store)
         self._previous: str | None = None
 
     def __enter__(self) -> TemporaryStore:
@@ -209,6 +210,8 @@ class TemporaryStore:
             os.environ.pop("STREAMLIT_PERSIST_STORE", None)
         else:
             os.environ["STREAMLIT_PERSIST_STORE"] = self._previous
+        self.store.close()
+        self._dir.cleanup()
 
     def values(
         self,

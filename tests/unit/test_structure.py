@@ -40,6 +40,7 @@ LAYERS = [
     "_api",
     "testing",
     "__init__",
+    "__main__",
 ]
 
 

@@ -1,0 +1,153 @@
+"""storage="user" and storage="app", and sp.shared, through AppTest with a real SQLite store."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from streamlit_persist import _store
+from streamlit_persist.testing import MemoryBrowser, TemporaryStore
+
+NS = "t"
+ANN = {"is_logged_in": True, "iss": "https://idp.test", "sub": "ann", "email": "ann@example.com"}
+BOB = {**ANN, "sub": "bob", "email": "bob@example.com"}
+ANN_ID = "https://idp.test|ann"
+
+USER_APP = f"""
+import streamlit as st
+import streamlit_persist as sp
+p = sp.persist(["prefs", "theme"], storage="user", namespace="{NS}")
+st.text_input("Prefs", key="prefs")
+st.session_state.setdefault("theme", "light")
+st.text(f"prefs={{st.session_state.prefs!r}} theme={{st.session_state.theme!r}} hydrated={{p.hydrated}}")
+st.text(f"errors={{[(e.kind, e.key) for e in p.errors]}}")
+"""
+
+
+@pytest.fixture
+def store() -> Iterator[TemporaryStore]:
+    with TemporaryStore() as temporary:
+        yield temporary
+
+
+def signed_in(user: dict[str, object], script: str = USER_APP) -> AppTest:
+    at = AppTest.from_string(script, default_timeout=30)
+    at.user = user
+    return at.run()
+
+
+class TestUserScope:
+    def test_state_follows_the_user_to_another_device_and_no_one_else(self, store: TemporaryStore) -> None:
+        """Restored on the first run (no extra run) in a second session of the same user only."""
+        at = signed_in(ANN)
+        at.text_input(key="prefs").set_value("compact").run()
+        assert store.values(NS, scope="user", user=ANN_ID) == {"prefs": "compact", "theme": "light"}
+        other_device = signed_in(ANN)
+        assert other_device.text[0].value == "prefs='compact' theme='light' hydrated=True"
+        bob = signed_in(BOB)
+        assert bob.text[0].value == "prefs='' theme='light' hydrated=True"
+
+    def test_signed_out_the_keys_live_in_the_browser(self, store: TemporaryStore) -> None:
+        with MemoryBrowser() as browser:
+            at = AppTest.from_string(USER_APP, default_timeout=30).run()
+            at.text_input(key="prefs").set_value("anon").run()
+            assert browser.values(namespace=NS) == {"prefs": "anon", "theme": "light"}
+        assert store.store.owners() == {}
+
+    def test_at_sign_in_the_server_wins_and_missing_keys_come_from_the_browser_once(
+        self, store: TemporaryStore
+    ) -> None:
+        store.store_values(NS, {"theme": "dark"}, scope="user", user=ANN_ID)
+        with MemoryBrowser() as browser:
+            browser.store({"theme": "light-from-browser", "prefs": "from-browser"}, namespace=NS)
+            at = signed_in(ANN)
+            assert at.text[0].value == "prefs='from-browser' theme='dark' hydrated=True"
+            assert store.values(NS, scope="user", user=ANN_ID) == {"prefs": "from-browser", "theme": "dark"}
+            assert browser.values(namespace=NS) == {}  # taken once: the browser's copy is gone
+            assert browser.cookies == {}
+
+    def test_values_are_bound_to_their_user_at_rest(self, store: TemporaryStore) -> None:
+        """With a secret, a token copied into another user's space does not open there."""
+        secret = "PxPSUsbGig_kSEkzoYh7MFCtA77KnG1KtrpQqJRiyHo"  # 32 random bytes, base64url
+        script = USER_APP.replace('namespace="t")', f'namespace="t", secret="{secret}")')
+        at = signed_in(ANN, script)
+        at.text_input(key="prefs").set_value("private").run()
+        ann = store.store.read(_store.Space(NS, "user", ANN_ID))
+        assert "private" not in ann["prefs"].token
+        store.store.write(_store.Space(NS, "user", "https://idp.test|bob"), {"prefs": ann["prefs"].token}, {})
+        bob = signed_in(BOB, script)
+        assert bob.text[0].value.startswith("prefs=''")
+        assert "('tampered', 'prefs')" in bob.text[1].value
+
+
+APP_SCOPE = f"""
+import streamlit as st
+import streamlit_persist as sp
+p = sp.persist(["banner", "threshold"], storage="app", namespace="{NS}")
+st.session_state.setdefault("banner", "hello")
+st.session_state.setdefault("threshold", 5)
+if st.session_state.get("set_banner"):
+    st.session_state.banner = st.session_state.set_banner
+st.text(f"banner={{st.session_state.banner!r}} threshold={{st.session_state.threshold!r}}")
+st.text(f"errors={{[(e.kind, e.key) for e in p.errors]}}")
+"""
+
+
+class TestAppScope:
+    def test_one_value_for_every_session_and_a_stale_session_never_overwrites(self, store: TemporaryStore) -> None:
+        first = AppTest.from_string(APP_SCOPE, default_timeout=30).run()
+        second = AppTest.from_string(APP_SCOPE, default_timeout=30).run()
+        first.session_state["set_banner"] = "maintenance at 6"
+        first.run()
+        store.store_values(NS, {"threshold": 7}, scope="app")  # another session, elsewhere
+        second.run()  # holds banner='hello' and threshold=5 from its first run
+        assert store.values(NS, scope="app") == {"banner": "maintenance at 6", "threshold": 7}
+        third = AppTest.from_string(APP_SCOPE, default_timeout=30).run()
+        assert third.text[0].value == "banner='maintenance at 6' threshold=7"
+
+    def test_a_locked_store_is_reported_and_the_write_goes_out_once_it_is_back(self, store: TemporaryStore) -> None:
+        """Another process holds the write lock: no exception, a "store" error, then the write lands."""
+        at = AppTest.from_string(APP_SCOPE, default_timeout=30).run()
+        slow = _store.SqliteStore(store.store.path, busy_timeout=0.1)
+        at.session_state["_streamlit_persist:streamlit_persist"]._server.store = slow
+        holder = sqlite3.connect(store.store.path, isolation_level=None)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            at.session_state["set_banner"] = "written later"
+            at.run()
+            assert not at.exception
+            assert at.text[0].value.startswith("banner='written later'")
+            assert store.values(NS, scope="app")["banner"] == "hello"  # read through the lock (WAL)
+            holder.execute("ROLLBACK")
+            at.run()  # reports what failed, and sends it again
+            assert "('store', 'banner')" in at.text[1].value
+        finally:
+            holder.close()
+            slow.close()
+        assert store.values(NS, scope="app")["banner"] == "written later"
+
+
+SHARED_APP = """
+import streamlit as st
+import streamlit_persist as sp
+visits = sp.shared("visits", default=0)
+visits.update(lambda n: n + 1)
+with sp.shared("todos", default=[]) as todos:
+    todos.append(len(todos))
+st.text(f"visits={visits.value} todos={sp.shared('todos', default=[]).value}")
+"""
+
+
+class TestShared:
+    def test_updates_from_every_session_count(self, store: TemporaryStore) -> None:
+        for _ in range(3):
+            AppTest.from_string(SHARED_APP, default_timeout=30).run()
+        at = AppTest.from_string(SHARED_APP, default_timeout=30).run()
+        assert at.text[0].value == "visits=4 todos=[0, 1, 2, 3]"
+
+    def test_a_value_that_cannot_be_stored_is_refused_at_the_call(self) -> None:
+        at = AppTest.from_string("import streamlit_persist as sp\nsp.shared('x', default=object())").run()
+        assert "the default cannot be stored" in at.exception[0].message

@@ -1,0 +1,168 @@
+"""The SQLite store: revisions, atomic read-modify-write across threads and processes, change
+notification across connections, expiry, operators' commands, and failures as PersistError."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from streamlit_persist import __main__ as cli
+from streamlit_persist._store import Change, Entry, Space, SqliteStore, open_store
+from streamlit_persist.exceptions import PersistError, UsageError
+
+APP = Space("app", "app")
+ANN = Space("app", "user", "https://idp|ann")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SqliteStore:
+    return SqliteStore(tmp_path / "persist.sqlite3")
+
+
+class TestReadWrite:
+    def test_writes_get_increasing_revisions_and_removals_disappear(self, store: SqliteStore) -> None:
+        first = store.write(APP, {"a": "t1", "b": "t2"}, {})
+        second = store.write(APP, {"a": None}, {})
+        assert second > first
+        assert store.read(APP) == {"b": Entry("t2", first)}
+
+    def test_spaces_never_see_each_other(self, store: SqliteStore) -> None:
+        store.write(ANN, {"prefs": "ann's"}, {})
+        store.write(Space("app", "user", "https://idp|bob"), {"prefs": "bob's"}, {})
+        store.write(Space("other", "user", "https://idp|ann"), {"prefs": "other app"}, {})
+        assert {k: e.token for k, e in store.read(ANN).items()} == {"prefs": "ann's"}
+
+    def test_expired_entries_are_not_read_and_are_purged(self, store: SqliteStore) -> None:
+        store.write(APP, {"old": "t", "new": "t"}, {"old": int(time.time()) - 1, "new": int(time.time()) + 60})
+        assert set(store.read(APP)) == {"new"}
+        assert store.purge(expired=True) == 1
+
+    def test_a_locked_store_raises_persist_error_and_keeps_what_it_holds(self, tmp_path: Path) -> None:
+        """Another process holding the write lock past the busy timeout: a "store" error, no loss."""
+        store = SqliteStore(tmp_path / "locked.sqlite3", busy_timeout=0.2)
+        store.write(APP, {"a": "t1"}, {})
+        holder = sqlite3.connect(store.path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            with pytest.raises(PersistError) as info:
+                store.write(APP, {"a": "t2"}, {})
+            assert info.value.kind == "store"
+            assert "locked" in info.value.message
+        finally:
+            holder.execute("ROLLBACK")
+        assert store.read(APP)["a"].token == "t1"
+
+
+class TestAtomicity:
+    def test_concurrent_updates_never_lose_one(self, store: SqliteStore) -> None:
+        """8 threads x 200 read-modify-writes of one key: exactly 1,600."""
+
+        def bump(token: str | None) -> str:
+            return str(int(token or "0") + 1)
+
+        def worker() -> None:
+            for _ in range(200):
+                store.update(APP, "n", bump)
+
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert store.read(APP)["n"].token == "1600"
+
+    def test_a_locked_block_writes_on_exit_and_not_on_error(self, store: SqliteStore) -> None:
+        with store.locked(APP, "todos") as held:
+            assert held.token is None
+            held.set('["milk"]')
+        assert store.read(APP)["todos"].token == '["milk"]'
+        def failing_block() -> None:
+            with store.locked(APP, "todos") as held:
+                held.set('["eggs"]')
+                raise RuntimeError("the block failed")
+
+        with pytest.raises(RuntimeError):
+            failing_block()
+        assert store.read(APP)["todos"].token == '["milk"]'
+
+
+_BUMP = """
+import sys
+from streamlit_persist._store import Space, SqliteStore
+store = SqliteStore(sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    store.update(Space("app", "app"), "n", lambda token: str(int(token or "0") + 1))
+"""
+
+
+def test_two_processes_on_one_file_never_lose_an_update(store: SqliteStore) -> None:
+    """Two other processes x 500 updates, plus 200 here, on one file: every one counted."""
+    processes = [
+        subprocess.Popen([sys.executable, "-c", _BUMP, str(store.path), "500"], stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for _ in range(200):
+        store.update(APP, "n", lambda token: str(int(token or "0") + 1))
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err.decode()
+    assert store.read(APP)["n"].token == "1200"
+
+
+class TestNotification:
+    def test_listeners_hear_this_process_at_once_and_other_connections_by_polling(self, tmp_path: Path) -> None:
+        path = tmp_path / "persist.sqlite3"
+        watching = SqliteStore(path)
+        heard: list[Change] = []
+        done = threading.Event()
+
+        def listener(changes: list[Change]) -> None:
+            heard.extend(changes)
+            if any(c.key == "b" for c in changes):
+                done.set()
+
+        watching.listen(listener)
+        watching.write(APP, {"a": "t"}, {})
+        assert [c.key for c in heard] == ["a"]
+        other = SqliteStore.__new__(SqliteStore)  # a second store object = another connection, like a process
+        other.__init__(path)  # type: ignore[misc]
+        other.write(APP, {"b": "t"}, {})
+        assert done.wait(5), "the watcher did not notice another connection's commit"
+        assert [c.key for c in heard] == ["a", "b"]
+        watching.close()
+
+
+class TestOperators:
+    def test_inspect_export_and_purge_a_user(self, store: SqliteStore, capsys: pytest.CaptureFixture[str]) -> None:
+        from streamlit_persist import _codec, _envelope
+
+        token = _envelope.seal(*_codec.dumps("dark"), _envelope.Context("store", "app/user", "theme", ANN.owner))
+        store.write(ANN, {"theme": token}, {})
+        store.write(APP, {"banner": "t"}, {})
+        url = store.url
+        assert cli.main(["--store", url, "inspect"]) == 0
+        owners = json.loads(capsys.readouterr().out)["owners"]
+        assert {(o["scope"], o["owner"], o["entries"]) for o in owners} == {("user", ANN.owner, 1), ("app", "", 1)}
+        assert cli.main(["--store", url, "export", "--user", ANN.owner]) == 0
+        assert json.loads(capsys.readouterr().out) == {"user": ANN.owner, "apps": {"app": {"theme": "dark"}}}
+        assert cli.main(["--store", url, "purge", "--user", ANN.owner]) == 0
+        assert json.loads(capsys.readouterr().out)["removed"] == 1
+        assert store.read(ANN) == {}
+        assert store.read(APP) != {}
+
+
+def test_store_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sqlite:/// URLs open one store object per file; the environment variable is the default."""
+    url = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    assert open_store(url) is open_store(url)
+    monkeypatch.setenv("STREAMLIT_PERSIST_STORE", url)
+    assert open_store(None) is open_store(url)
+    with pytest.raises(UsageError, match="unknown scheme 'postgres'"):
+        open_store("postgres://localhost/db")
