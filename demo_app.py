@@ -1,4 +1,9 @@
-"""streamlit-persist demo: change anything, reload the page, and it is all still there."""
+"""streamlit-persist demo: change anything, reload the page, and it is all still there.
+
+Also: a counter every visitor shares (``sp.shared``: atomic, live in every open tab), and,
+when the app has ``[auth]`` configured in ``.streamlit/secrets.toml``, favourites that
+follow a signed-in user to any device (``storage="user"``).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,21 @@ p.wait()  # show nothing until stored values are back: no flash of defaults
 
 st.session_state.setdefault("visits", 0)
 st.session_state.visits += 1  # changed below persist(): still stored with this run
+
+# The seed's "global counter" done right: one value for every session, updated atomically.
+waves = sp.shared("waves", default=0)
+
+
+def auth_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file
+        return False
+
+
+signed_in = auth_configured() and bool(st.user.get("is_logged_in"))
+if signed_in:  # follows the user to any device; signed out, it would live in this browser
+    sp.persist(["favorites"], storage="user", key="user_store")
 
 
 def forget_me() -> None:
@@ -71,3 +91,18 @@ with data:
         p.share_button("🔗 Copy a link to this view")
     with right:
         st.button("🧹 Forget me", on_click=forget_me, help="Remove every stored value from this browser")
+
+    st.subheader("Shared by everyone")
+    wave, count = st.columns([1, 2])
+    with wave:
+        if st.button("👋 Wave", help="Adds one to a counter every visitor sees, live"):
+            waves.update(lambda n: n + 1)
+    with count:
+        st.metric("Waves from every visitor", waves.value)
+    if auth_configured():
+        st.subheader("Yours on every device")
+        if signed_in:
+            st.multiselect("Favourite cities", ["Berlin", "Lagos", "Lima", "Osaka", "Oslo"], key="favorites")
+            st.button("Sign out", on_click=st.logout)
+        else:
+            st.button("Sign in to keep favourites on every device", on_click=st.login)
