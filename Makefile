@@ -6,12 +6,12 @@ PY := $(VENV)/bin/python
 STAMPS := .make
 TS_SOURCES := $(wildcard component/*.ts) vite.config.ts tsconfig.json
 
-.PHONY: demo test setup build typecheck lint unit e2e bench wheel chromium clean
+.PHONY: demo test setup build typecheck lint unit e2e bench wheel chromium redis clean
 
 demo: setup build
 	$(PY) -m streamlit run demo_app.py
 
-test: setup build chromium
+test: setup build chromium redis
 	npm run --silent typecheck
 	npm test --silent
 	$(VENV)/bin/ruff check .
@@ -48,7 +48,7 @@ chromium: $(STAMPS)/python
 	  fi; }
 	@$(PY) -m tests.support.browser
 
-bench: setup build chromium
+bench: setup build chromium redis
 	$(PY) -m pip install --quiet --group bench
 	$(PY) benchmarks/bench_restore.py
 	$(PY) benchmarks/bench_rerun.py --trials 60
@@ -58,6 +58,15 @@ bench: setup build chromium
 	$(PY) benchmarks/bench_tabs.py
 	$(PY) benchmarks/bench_protection.py
 	$(PY) benchmarks/bench_link_length.py
+
+# The Redis store's tests start their own redis-server (Debian's package) on a free port.
+redis:
+	@command -v redis-server >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else \
+	    echo "No redis-server found: install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)"; exit 1; \
+	  fi; }
 
 wheel: setup build
 	rm -rf dist && $(PY) -m build --wheel --outdir dist

@@ -22,7 +22,8 @@ from typing import Any
 
 from streamlit_persist import _envelope
 from streamlit_persist._options import keyring_for
-from streamlit_persist._store import Space, open_store
+from streamlit_persist._store import Space
+from streamlit_persist._stores import open_store
 from streamlit_persist.exceptions import PersistError
 
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from typing import Final, Protocol
 
 from streamlit_persist import _streamlit
-from streamlit_persist._store import Change, Space, Store
+from streamlit_persist._store import EVERYTHING, RECONNECTED, Change, Space, Store
 
 
 class Follower(Protocol):
@@ -41,7 +41,13 @@ class Hub:
     def _on_changes(self, changes: list[Change]) -> None:
         by_space: defaultdict[Space, list[Change]] = defaultdict(list)
         for change in changes:
-            by_space[change.space].append(change)
+            if change.space == RECONNECTED:  # notices may be lost: every follower re-reads
+                with self._lock:
+                    spaces = list(self._followers)
+                for space in spaces:
+                    by_space[space].append(Change(space, EVERYTHING, 0))
+            else:
+                by_space[change.space].append(change)
         for space, space_changes in by_space.items():
             with self._lock:
                 followers = list(self._followers.get(space, {}).items())

@@ -49,8 +49,8 @@ def _storage(value: object) -> StorageKind:
 
 def _store(value: object) -> object:
     if value is None or isinstance(value, str):
-        if isinstance(value, str) and not value.startswith("sqlite:///"):
-            raise UsageError(f"store={value!r}: use a URL like sqlite:///path/to/file.db, or a store object")
+        if isinstance(value, str) and not value.startswith(("sqlite:///", "redis://", "rediss://")):
+            raise UsageError(f"store={value!r}: use sqlite:///path/to/file.db, redis://host:port/db or a store object")
         return value
     if not all(callable(getattr(value, name, None)) for name in ("read", "write", "update", "locked", "listen")):
         raise UsageError(f"store must be a URL or a store object (read, write, update, locked, listen), not {value!r}")

@@ -40,7 +40,8 @@ from streamlit_persist._recovery import Recovery
 from streamlit_persist._report import LOGGER, Reporter
 from streamlit_persist._restore import open_entries
 from streamlit_persist._server import ServerSide
-from streamlit_persist._store import Space, open_store
+from streamlit_persist._store import Space
+from streamlit_persist._stores import open_store
 from streamlit_persist.exceptions import ErrorKind, ErrorRecord, PersistError, UsageError
 
 STATE_PREFIX: Final = "_streamlit_persist:"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 
 from streamlit_persist._encoding import entries_hash
 from streamlit_persist._protocol import Answer, Failure, PersistData, PersistMessage
-from streamlit_persist._store import Change, Space, Store
+from streamlit_persist._store import EVERYTHING, Change, Space, Store
 from streamlit_persist.exceptions import PersistError
 
 Expiry = Callable[[str], int | None]  # slot -> ttl in seconds (None: never)
@@ -35,6 +35,7 @@ class ServerSide:
         self._own: set[int] = set()  # revisions this session wrote: no need to hear of them
         self._inbox: list[PersistMessage] = []
         self._lock = threading.Lock()
+        self._known: set[str] = set()  # keys this session has seen in the space
 
     def __call__(self, key: str, data: PersistData, on_message: Callable[[], None]) -> PersistMessage | None:
         """Answer ``data`` like ``component/bridge.ts`` would, from the store."""
@@ -46,6 +47,7 @@ class ServerSide:
             except PersistError as error:
                 failures.append({"slot": "", "kind": "store", "message": error.message})
             else:
+                self._known.update(held)
                 for check in data["checks"]:
                     select = re.compile(check["select"])
                     entries = {slot: token for slot, token in held.items() if select.match(slot)}
@@ -75,6 +77,7 @@ class ServerSide:
         self._unsent = {}
         with self._lock:
             self._own.add(revision)
+        self._known.update(writes)
         return []
 
     def take_messages(self) -> list[PersistMessage]:
@@ -93,10 +96,14 @@ class ServerSide:
             held = self.store.read(self.space)
         except PersistError:
             return False
+        keys = {c.key for c in fresh}
+        if EVERYTHING in keys:  # the store lost notices: compare everything this session knows
+            keys = (self._known | set(held)) - {EVERYTHING}
         sync: dict[str, str | None] = {}
-        for change in fresh:
-            entry = held.get(change.key)
-            sync[change.key] = None if entry is None else entry.token
+        for key in keys:
+            entry = held.get(key)
+            sync[key] = None if entry is None else entry.token
+        self._known.update(held)
         with self._lock:
             self._inbox.append({"sid": self._sid, "sync": sync})
         return True

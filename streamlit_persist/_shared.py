@@ -24,7 +24,8 @@ import streamlit as st
 from streamlit_persist import _codec, _envelope, _live, _streamlit
 from streamlit_persist._options import Secret, keyring_for
 from streamlit_persist._report import LOGGER
-from streamlit_persist._store import Change, LockedEntry, Space, Store, open_store
+from streamlit_persist._store import EVERYTHING, Change, LockedEntry, Space, Store
+from streamlit_persist._stores import open_store
 from streamlit_persist.exceptions import ErrorRecord, PersistError, UsageError
 
 T = TypeVar("T")
@@ -41,7 +42,12 @@ class _Reader:
 
     def changed(self, changes: list[Change]) -> bool:
         with self.lock:
-            return any((c.space, c.key) in self.keys and c.revision not in self.own for c in changes)
+            spaces = {space for space, _ in self.keys}
+            return any(
+                ((c.space, c.key) in self.keys or (c.key == EVERYTHING and c.space in spaces))
+                and c.revision not in self.own
+                for c in changes
+            )
 
 
 class Shared(Generic[T]):

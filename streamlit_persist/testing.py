@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from streamlit_persist import _boot, _codec, _crypto, _envelope, _persisted, _store, _streamlit
+from streamlit_persist import _boot, _codec, _crypto, _envelope, _persisted, _store, _stores, _streamlit
 from streamlit_persist._encoding import entries_hash
 from streamlit_persist._protocol import Answer, Failure, PersistData, PersistMessage, StorageKind
+from streamlit_persist._sqlite import SqliteStore
 
 __all__ = ["MemoryBrowser", "TemporaryStore"]
 
@@ -191,11 +193,17 @@ class TemporaryStore:
     {'prefs': 'dark'}
     """
 
-    def __init__(self) -> None:
+    def __init__(self, redis_url: str | None = None) -> None:
+        """A fresh SQLite file; or, given ``redis_url``, a fresh key prefix on that Redis or Valkey."""
         self._dir = tempfile.TemporaryDirectory(prefix="streamlit-persist-")
-        self.url = f"sqlite:///{Path(self._dir.name) / 'persist.sqlite3'}"
-        self.store = _store.SqliteStore(Path(self._dir.name) / "persist.sqlite3")
-        _store.adopt(self.url, self.store)
+        if redis_url is None:
+            self.url = f"sqlite:///{Path(self._dir.name) / 'persist.sqlite3'}"
+            self.store: _store.Store = SqliteStore(Path(self._dir.name) / "persist.sqlite3")
+            _stores.adopt(self.url, self.store)
+        else:
+            separator = "&" if "?" in redis_url else "?"
+            self.url = f"{redis_url}{separator}prefix=test-{secrets.token_hex(6)}"
+            self.store = _stores.open_store(self.url)
         self._previous: str | None = None
 
     def __enter__(self) -> TemporaryStore:
@@ -211,6 +219,7 @@ class TemporaryStore:
         else:
             os.environ["STREAMLIT_PERSIST_STORE"] = self._previous
         self.store.close()
+        _stores.forget(self.url)
         self._dir.cleanup()
 
     def values(

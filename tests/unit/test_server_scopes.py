@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from streamlit_persist import _store
+from streamlit_persist._sqlite import SqliteStore
 from streamlit_persist.testing import MemoryBrowser, TemporaryStore
 
 NS = "t"
@@ -27,8 +28,16 @@ st.text(f"errors={{[(e.kind, e.key) for e in p.errors]}}")
 """
 
 
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request: pytest.FixtureRequest) -> Iterator[TemporaryStore]:
+    """Each backend: a fresh SQLite file, or a fresh key prefix on a real redis-server."""
+    redis_url = request.getfixturevalue("redis_server").url if request.param == "redis" else None
+    with TemporaryStore(redis_url) as temporary:
+        yield temporary
+
+
 @pytest.fixture
-def store() -> Iterator[TemporaryStore]:
+def sqlite_store() -> Iterator[TemporaryStore]:
     with TemporaryStore() as temporary:
         yield temporary
 
@@ -108,10 +117,14 @@ class TestAppScope:
         third = AppTest.from_string(APP_SCOPE, default_timeout=30).run()
         assert third.text[0].value == "banner='maintenance at 6' threshold=7"
 
-    def test_a_locked_store_is_reported_and_the_write_goes_out_once_it_is_back(self, store: TemporaryStore) -> None:
+    def test_a_locked_store_is_reported_and_the_write_goes_out_once_it_is_back(
+        self, sqlite_store: TemporaryStore
+    ) -> None:
         """Another process holds the write lock: no exception, a "store" error, then the write lands."""
+        store = sqlite_store
+        assert isinstance(store.store, SqliteStore)
         at = AppTest.from_string(APP_SCOPE, default_timeout=30).run()
-        slow = _store.SqliteStore(store.store.path, busy_timeout=0.1)
+        slow = SqliteStore(store.store.path, busy_timeout=0.1)
         at.session_state["_streamlit_persist:streamlit_persist"]._server.store = slow
         holder = sqlite3.connect(store.store.path, isolation_level=None)
         try:

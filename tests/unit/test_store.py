@@ -1,50 +1,78 @@
-"""The SQLite store: revisions, atomic read-modify-write across threads and processes, change
-notification across connections, expiry, operators' commands, and failures as PersistError."""
+"""Both stores, SQLite and Redis (a real redis-server): revisions, atomic read-modify-write
+across threads and processes, change notification, expiry, links, operators' commands, and
+failures as PersistError."""
 
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from streamlit_persist import __main__ as cli
-from streamlit_persist._store import Change, Entry, Space, SqliteStore, open_store
+from streamlit_persist._redis import RedisStore
+from streamlit_persist._sqlite import SqliteStore
+from streamlit_persist._store import RECONNECTED, Change, Entry, Space, Store
+from streamlit_persist._stores import open_store
 from streamlit_persist.exceptions import PersistError, UsageError
+from tests.support.redis_server import RedisServer
 
 APP = Space("app", "app")
 ANN = Space("app", "user", "https://idp|ann")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SqliteStore:
-    return SqliteStore(tmp_path / "persist.sqlite3")
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Each backend; Redis tests get their own key prefix on the session's server."""
+    if request.param == "sqlite":
+        opened: SqliteStore | RedisStore = SqliteStore(tmp_path / "persist.sqlite3")
+    else:
+        server: RedisServer = request.getfixturevalue("redis_server")
+        opened = RedisStore(f"{server.url}?prefix=t{secrets.token_hex(4)}")
+    yield opened
+    opened.close()
+
+
+def url_of(store: Store) -> str:
+    if isinstance(store, RedisStore):
+        return f"{store.url}?prefix={store.prefix}"
+    return store.url
 
 
 class TestReadWrite:
-    def test_writes_get_increasing_revisions_and_removals_disappear(self, store: SqliteStore) -> None:
+    def test_writes_get_increasing_revisions_and_removals_disappear(self, store: Store) -> None:
         first = store.write(APP, {"a": "t1", "b": "t2"}, {})
         second = store.write(APP, {"a": None}, {})
         assert second > first
         assert store.read(APP) == {"b": Entry("t2", first)}
 
-    def test_spaces_never_see_each_other(self, store: SqliteStore) -> None:
+    def test_spaces_never_see_each_other(self, store: Store) -> None:
         store.write(ANN, {"prefs": "ann's"}, {})
         store.write(Space("app", "user", "https://idp|bob"), {"prefs": "bob's"}, {})
         store.write(Space("other", "user", "https://idp|ann"), {"prefs": "other app"}, {})
         assert {k: e.token for k, e in store.read(ANN).items()} == {"prefs": "ann's"}
 
-    def test_expired_entries_are_not_read_and_are_purged(self, store: SqliteStore) -> None:
-        store.write(APP, {"old": "t", "new": "t"}, {"old": int(time.time()) - 1, "new": int(time.time()) + 60})
+    def test_expired_entries_are_not_read(self, store: Store) -> None:
+        store.write(APP, {"old": "t", "new": "t"}, {"old": int(time.time()) + 1, "new": int(time.time()) + 60})
+        time.sleep(2.1)
         assert set(store.read(APP)) == {"new"}
-        assert store.purge(expired=True) == 1
+        store.purge(expired=True)
+        assert set(store.read(APP)) == {"new"}
 
-    def test_a_locked_store_raises_persist_error_and_keeps_what_it_holds(self, tmp_path: Path) -> None:
+    def test_short_links_keep_their_value_until_they_expire(self, store: Store) -> None:
+        store.put_link("id1", "p.value", int(time.time()) + 60)
+        store.put_link("id2", "p.gone", int(time.time()) + 1)
+        time.sleep(2.1)
+        assert (store.get_link("id1"), store.get_link("id2"), store.get_link("nope")) == ("p.value", None, None)
+
+    def test_a_locked_sqlite_store_raises_persist_error_and_keeps_what_it_holds(self, tmp_path: Path) -> None:
         """Another process holding the write lock past the busy timeout: a "store" error, no loss."""
         store = SqliteStore(tmp_path / "locked.sqlite3", busy_timeout=0.2)
         store.write(APP, {"a": "t1"}, {})
@@ -61,7 +89,7 @@ class TestReadWrite:
 
 
 class TestAtomicity:
-    def test_concurrent_updates_never_lose_one(self, store: SqliteStore) -> None:
+    def test_concurrent_updates_never_lose_one(self, store: Store) -> None:
         """8 threads x 200 read-modify-writes of one key: exactly 1,600."""
 
         def bump(token: str | None) -> str:
@@ -78,7 +106,7 @@ class TestAtomicity:
             thread.join()
         assert store.read(APP)["n"].token == "1600"
 
-    def test_a_locked_block_writes_on_exit_and_not_on_error(self, store: SqliteStore) -> None:
+    def test_a_locked_block_writes_on_exit_and_not_on_error(self, store: Store) -> None:
         with store.locked(APP, "todos") as held:
             assert held.token is None
             held.set('["milk"]')
@@ -95,17 +123,18 @@ class TestAtomicity:
 
 _BUMP = """
 import sys
-from streamlit_persist._store import Space, SqliteStore
-store = SqliteStore(sys.argv[1])
+from streamlit_persist._store import Space
+from streamlit_persist._stores import open_store
+store = open_store(sys.argv[1])
 for _ in range(int(sys.argv[2])):
     store.update(Space("app", "app"), "n", lambda token: str(int(token or "0") + 1))
 """
 
 
-def test_two_processes_on_one_file_never_lose_an_update(store: SqliteStore) -> None:
-    """Two other processes x 500 updates, plus 200 here, on one file: every one counted."""
+def test_two_processes_on_one_file_never_lose_an_update(store: Store) -> None:
+    """Two other processes x 500 updates, plus 200 here, on one store: every one counted."""
     processes = [
-        subprocess.Popen([sys.executable, "-c", _BUMP, str(store.path), "500"], stderr=subprocess.PIPE)
+        subprocess.Popen([sys.executable, "-c", _BUMP, url_of(store), "500"], stderr=subprocess.PIPE)
         for _ in range(2)
     ]
     for _ in range(200):
@@ -116,10 +145,16 @@ def test_two_processes_on_one_file_never_lose_an_update(store: SqliteStore) -> N
     assert store.read(APP)["n"].token == "1200"
 
 
+def second_connection(store: Store) -> Store:
+    """Another store object on the same data: what another process would have."""
+    if isinstance(store, RedisStore):
+        return RedisStore(url_of(store))
+    assert isinstance(store, SqliteStore)
+    return SqliteStore(store.path)
+
+
 class TestNotification:
-    def test_listeners_hear_this_process_at_once_and_other_connections_by_polling(self, tmp_path: Path) -> None:
-        path = tmp_path / "persist.sqlite3"
-        watching = SqliteStore(path)
+    def test_listeners_hear_what_another_connection_commits(self, store: Store) -> None:
         heard: list[Change] = []
         done = threading.Event()
 
@@ -128,25 +163,48 @@ class TestNotification:
             if any(c.key == "b" for c in changes):
                 done.set()
 
-        watching.listen(listener)
-        watching.write(APP, {"a": "t"}, {})
+        store.listen(listener)
+        time.sleep(0.3)  # Redis: the subscription is made by a thread
+        other = second_connection(store)
+        other.write(APP, {"a": "t", "b": "t"}, {})
+        assert done.wait(5), "no notice of another connection's commit"
+        assert sorted(c.key for c in heard) == ["a", "b"]
+        assert all(c.space == APP for c in heard)
+
+    def test_sqlite_hears_its_own_process_at_once(self, tmp_path: Path) -> None:
+        store = SqliteStore(tmp_path / "own.sqlite3")
+        heard: list[Change] = []
+        store.listen(heard.extend)
+        store.write(APP, {"a": "t"}, {})
         assert [c.key for c in heard] == ["a"]
-        other = SqliteStore.__new__(SqliteStore)  # a second store object = another connection, like a process
-        other.__init__(path)  # type: ignore[misc]
-        other.write(APP, {"b": "t"}, {})
-        assert done.wait(5), "the watcher did not notice another connection's commit"
-        assert [c.key for c in heard] == ["a", "b"]
-        watching.close()
+        store.close()
+
+    def test_after_a_redis_outage_listeners_are_told_to_read_again(self) -> None:
+        """Notices sent while the pub/sub connection was down are lost: RECONNECTED says so."""
+        with RedisServer() as server:
+            store = RedisStore(server.url)
+            told = threading.Event()
+            store.listen(lambda changes: told.set() if any(c.space == RECONNECTED for c in changes) else None)
+            time.sleep(0.3)
+            server.stop()
+            with pytest.raises(PersistError) as info:
+                store.write(APP, {"a": "t"}, {})
+            assert info.value.kind == "store"
+            server.start()
+            assert told.wait(15), "no RECONNECTED notice after the server came back"
+            store.write(APP, {"a": "t"}, {})
+            assert store.read(APP)["a"].token == "t"
+            store.close()
 
 
 class TestOperators:
-    def test_inspect_export_and_purge_a_user(self, store: SqliteStore, capsys: pytest.CaptureFixture[str]) -> None:
+    def test_inspect_export_and_purge_a_user(self, store: Store, capsys: pytest.CaptureFixture[str]) -> None:
         from streamlit_persist import _codec, _envelope
 
         token = _envelope.seal(*_codec.dumps("dark"), _envelope.Context("store", "app/user", "theme", ANN.owner))
         store.write(ANN, {"theme": token}, {})
         store.write(APP, {"banner": "t"}, {})
-        url = store.url
+        url = url_of(store)
         assert cli.main(["--store", url, "inspect"]) == 0
         owners = json.loads(capsys.readouterr().out)["owners"]
         assert {(o["scope"], o["owner"], o["entries"]) for o in owners} == {("user", ANN.owner, 1), ("app", "", 1)}

@@ -1,0 +1,90 @@
+"""Which store a URL names, one store object per URL and process.
+
+``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db`` (the embedded default), and
+``redis://host:port/db`` or ``rediss://...`` (several replicas). With no URL: the environment
+variable ``STREAMLIT_PERSIST_STORE``, then ``st.secrets["persist"]["store"]``, then
+``.streamlit/persist.sqlite3`` beside the main script.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from streamlit_persist._redis import RedisStore
+from streamlit_persist._sqlite import SqliteStore
+from streamlit_persist._store import Store
+from streamlit_persist.exceptions import UsageError
+
+_opened: dict[str, Store] = {}
+_opened_lock = threading.Lock()
+
+
+def open_store(spec: str | Store | None, default_dir: Path | None = None) -> Store:
+    """The store ``spec`` names: a store object, a URL, or None for the configured default.
+
+    The default comes from ``STREAMLIT_PERSIST_STORE``, then ``st.secrets["persist"]["store"]``,
+    then ``<default_dir>/.streamlit/persist.sqlite3`` (beside the main script). URLs:
+    ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``. One store object per URL
+    and process, so every session of an app shares one watcher thread.
+    """
+    if spec is not None and not isinstance(spec, str):
+        return spec
+    url = spec or _configured_url() or f"sqlite:///{(default_dir or Path.cwd()) / '.streamlit' / 'persist.sqlite3'}"
+    if url.startswith(("redis://", "rediss://")):
+        key = url
+        with _opened_lock:
+            store = _opened.get(key)
+            if store is None:
+                store = _opened[key] = RedisStore(url)
+            return store
+    if not url.startswith("sqlite:///"):
+        scheme = url.split(":", 1)[0]
+        raise UsageError(
+            f"store={url!r}: unknown scheme {scheme!r}; use sqlite:///path/to/file.db, redis://host:port/db "
+            "or a store object"
+        )
+    path = Path(url.removeprefix("sqlite:///")).expanduser().resolve()
+    key = str(path)
+    with _opened_lock:
+        store = _opened.get(key)
+        if store is None:
+            opened = SqliteStore(path)
+            opened.on_close = _forget
+            store = _opened[key] = opened
+        return store
+
+
+def adopt(url: str, store: Store) -> None:
+    """Make ``store`` the one ``open_store(url)`` returns (``testing.TemporaryStore``)."""
+    path = str(Path(url.removeprefix("sqlite:///")).expanduser().resolve())
+    with _opened_lock:
+        _opened[path] = store
+
+
+def _configured_url() -> str | None:
+    url = os.environ.get("STREAMLIT_PERSIST_STORE")
+    if url:
+        return url
+    try:
+        import streamlit as st
+
+        configured = st.secrets.get("persist", {}).get("store")
+    except Exception:  # no secrets file, or an unreadable one: not our concern here
+        return None
+    return configured if isinstance(configured, str) and configured else None
+
+
+def _forget(store: SqliteStore) -> None:
+    with _opened_lock:
+        if _opened.get(str(store.path)) is store:
+            del _opened[str(store.path)]
+
+
+def forget(url: str) -> None:
+    """Open a new store object for ``url`` next time (``testing.TemporaryStore`` closed this one)."""
+    with _opened_lock:
+        _opened.pop(url, None)
+        if url.startswith("sqlite:///"):
+            _opened.pop(str(Path(url.removeprefix("sqlite:///")).expanduser().resolve()), None)
