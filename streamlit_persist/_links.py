@@ -149,11 +149,12 @@ def decode_link(
     *,
     protector: Protector | None = None,
     now: float | None = None,
+    max_chars: int = MAX_PARAM_CHARS,
     max_decompressed: int = MAX_DECOMPRESSED_BYTES,
 ) -> DecodedLink:
     """Open a link's parameter value; every failure is ``PersistError("link", ...)``."""
     try:
-        return _decode(value, context, protector, now, max_decompressed)
+        return _decode(value, context, protector, now, max_chars, max_decompressed)
     except PersistError as e:
         raise _fail(e.message if e.kind == "link" else f"{e.kind}: {e.message}") from None
     except Exception as e:  # defensive: a hostile link must never crash the app
@@ -165,11 +166,12 @@ def _decode(
     context: _envelope.Context,
     protector: Protector | None,
     now: float | None,
+    max_chars: int,
     max_decompressed: int,
 ) -> DecodedLink:
     if not isinstance(value, str) or not value:
         raise _fail("link is empty")
-    if len(value) > MAX_PARAM_CHARS:
+    if len(value) > max_chars:
         raise _fail("link is too long")
     if not value.isascii():
         raise _fail("link has invalid characters")
@@ -182,9 +184,7 @@ def _decode(
     return _parse(plaintext, context, protector, now)
 
 
-def _authenticate(
-    mode: str, kid: str, body: str, context: _envelope.Context, protector: Protector | None
-) -> bytes:
+def _authenticate(mode: str, kid: str, body: str, context: _envelope.Context, protector: Protector | None) -> bytes:
     if protector is None:
         if mode != "p" or kid:
             raise _fail("link is protected but no secret is configured")
@@ -217,9 +217,7 @@ def _inflate(compressed: bytes, cap: int) -> bytes:
         raise _fail(f"link {e}") from None
 
 
-def _parse(
-    plaintext: bytes, context: _envelope.Context, protector: Protector | None, now: float | None
-) -> DecodedLink:
+def _parse(plaintext: bytes, context: _envelope.Context, protector: Protector | None, now: float | None) -> DecodedLink:
     end = plaintext.find(b"]", 0, _HEADER_MAX)
     if end < 0:
         raise _fail("link header is not valid")

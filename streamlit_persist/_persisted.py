@@ -213,15 +213,20 @@ class Persisted:
         *,
         ttl: timedelta | None = _share.DEFAULT_TTL,
         base_url: str | None = None,
+        server: bool = False,
     ) -> str:
         """The current page's URL with one query parameter carrying the shared keys.
 
         ``keys`` narrows ``persist(share=...)``; ``base_url`` defaults to ``st.context.url``
         (other query parameters are kept). Raises ``PersistError("too_large")`` over 2,000
-        characters, naming the largest keys.
+        characters, naming the largest keys. ``server=True`` keeps the values in the
+        server-side store (``persist(store=...)`` or the default one) and puts only a short
+        random id in the URL: any state fits, the URL stays under 100 characters.
         """
         values = _share.shared_values(self._options, keys, self._left_out_of_links, self._reporter)
-        return _share.build_url(self._options, self.namespace, values, self._links, ttl=ttl, base_url=base_url)
+        return _share.build_url(
+            self._options, self.namespace, values, self._links, ttl=ttl, base_url=base_url, server=server
+        )
 
     def share_button(
         self,
@@ -229,12 +234,13 @@ class Persisted:
         *,
         keys: Sequence[str] | None = None,
         ttl: timedelta | None = _share.DEFAULT_TTL,
+        server: bool = False,
     ) -> None:
         """A button that copies ``share_url()`` to the clipboard, without a rerun."""
         url: str | None = None
         error: str | None = None
         try:
-            url = self.share_url(keys, ttl=ttl)
+            url = self.share_url(keys, ttl=ttl, server=server)
         except UsageError:
             raise
         except PersistError as e:

@@ -252,8 +252,10 @@ class RedisStore:
             pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.subscribe(self._channel)
+                # the client may also reconnect (and resubscribe) by itself, silently
+                pubsub.connection.register_connect_callback(self._reconnected)
                 if connected_before:
-                    self._notify([Change(RECONNECTED, "*", 0)])  # notices were lost meanwhile
+                    self._reconnected()
                 connected_before, delay = True, 0.1
                 while not self._closed.is_set():
                     message = pubsub.get_message(timeout=1.0)
@@ -265,6 +267,10 @@ class RedisStore:
             finally:
                 with contextlib.suppress(*self._errors):
                     pubsub.close()
+
+    def _reconnected(self, _connection: object = None) -> None:
+        """Notices sent while the pub/sub connection was down are lost: listeners read again."""
+        self._notify([Change(RECONNECTED, "*", 0)])
 
     @staticmethod
     def _parse(data: str) -> list[Change]:

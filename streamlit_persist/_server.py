@@ -99,11 +99,13 @@ class ServerSide:
         keys = {c.key for c in fresh}
         if EVERYTHING in keys:  # the store lost notices: compare everything this session knows
             keys = (self._known | set(held)) - {EVERYTHING}
+        keys -= set(self._unsent)  # this session's own writes, still to go out, are newer
         sync: dict[str, str | None] = {}
         for key in keys:
             entry = held.get(key)
             sync[key] = None if entry is None else entry.token
         self._known.update(held)
-        with self._lock:
-            self._inbox.append({"sid": self._sid, "sync": sync})
-        return True
+        if sync:
+            with self._lock:
+                self._inbox.append({"sid": self._sid, "sync": sync})
+        return bool(sync) or bool(self._unsent)  # the store is back: the writes it refused go out

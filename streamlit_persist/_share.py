@@ -5,6 +5,11 @@ Streamlit-free format lives in :mod:`streamlit_persist._links`; these functions 
 write ``st.session_state`` / ``st.query_params`` and report to a ``Reporter``. A link is
 bound to the app (its namespace) and to the page's URL path, which is known on the first
 run even in an ``st.navigation`` entrypoint, before the page itself runs.
+
+A short link (``share_url(server=True)``) keeps the same value in the server-side store
+under a random 128-bit id, with the link's ttl; the URL carries ``k.<id>`` only. The value
+is still signed or encrypted like any link, so the store holds nothing it could alter
+undetected.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import re
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -21,16 +28,22 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from streamlit_persist import _codec, _envelope, _links, _protocol, _streamlit
+from streamlit_persist import _codec, _encoding, _envelope, _links, _protocol, _streamlit
 from streamlit_persist._keys import KeySelector
 from streamlit_persist._options import Options
 from streamlit_persist._report import Reporter
+from streamlit_persist._stores import open_store
 from streamlit_persist.exceptions import PersistError, UsageError
 
 COMPONENT_NAME: Final = "streamlit-persist.share"
 DEFAULT_TTL: Final = timedelta(days=7)
 WARNING_TEXT: Final = "This share link could not be opened; showing your saved or default values."
 _CACHE_SECONDS: Final = 60.0
+SERVER_LINK: Final = "k."  # a short link: what follows is an id into the store
+LINK_ID_BYTES: Final = 16  # 128 random bits
+_LINK_ID: Final = re.compile(r"[A-Za-z0-9_-]{22}")
+HELD_MAX_CHARS: Final = 16 * 1024 * 1024  # a short link's stored value; the URL stays short
+HELD_MAX_DECOMPRESSED: Final = 32 * 1024 * 1024
 
 
 def _shared(options: Options) -> KeySelector:
@@ -76,7 +89,14 @@ def read_link(options: Options, namespace: str, reporter: Reporter) -> dict[str,
     try:
         if len(raw) != 1:
             raise PersistError("link", "the URL holds more than one share link")
-        decoded = _links.decode_link(raw[0], _context(namespace), protector=options.protector("link"))
+        held = raw[0].startswith(SERVER_LINK)
+        decoded = _links.decode_link(
+            _held_link(raw[0], options) if held else raw[0],
+            _context(namespace),
+            protector=options.protector("link"),
+            max_chars=HELD_MAX_CHARS if held else _links.MAX_PARAM_CHARS,
+            max_decompressed=HELD_MAX_DECOMPRESSED if held else _links.MAX_DECOMPRESSED_BYTES,
+        )
     except PersistError as error:
         reporter.report("link", f"share link ignored: {error.message}")
         _warn()
@@ -89,6 +109,17 @@ def read_link(options: Options, namespace: str, reporter: Reporter) -> dict[str,
         elif slot not in bound:  # Streamlit restores bound widgets from their own parameter
             values[slot] = value
     return values
+
+
+def _held_link(param: str, options: Options) -> str:
+    """The link value a short link's id stands for, from the store."""
+    link_id = param.removeprefix(SERVER_LINK)
+    if not _LINK_ID.fullmatch(link_id):
+        raise PersistError("link", "link is malformed")
+    value = open_store(options.store, _streamlit.main_script_dir()).get_link(link_id)
+    if value is None:
+        raise PersistError("link", "link has expired or is unknown")
+    return value
 
 
 # --- building links -----------------------------------------------------------------------------
@@ -177,20 +208,30 @@ def build_url(
     *,
     ttl: timedelta | None = DEFAULT_TTL,
     base_url: str | None = None,
+    server: bool = False,
     max_chars: int = _links.MAX_URL_CHARS,
 ) -> str:
-    """The share URL for ``values`` (``Persisted.share_url``)."""
+    """The share URL for ``values`` (``Persisted.share_url``); ``server``: a short id into the store."""
     ttl_seconds = _ttl_seconds(ttl)
     param = options.share_param
     base, pairs = _base_and_query(base_url, param)
     protector = options.protector("link")
     context = _context(namespace)
     fingerprint = hashlib.sha256(repr(_codec.dumps(values)).encode()).hexdigest()
-    cache_key = (fingerprint, ttl_seconds, base, tuple(pairs), param, context, protector)
+    cache_key = (fingerprint, ttl_seconds, base, tuple(pairs), param, context, protector, server)
     cached = cache.get(cache_key)
     if cached is not None:
         return cached
     value = _links.encode_link(values, context, protector=protector, ttl_seconds=ttl_seconds)
+    if server:
+        if len(value) > HELD_MAX_CHARS:
+            raise PersistError(
+                "too_large", f"the shared state takes {len(value):,} characters (limit {HELD_MAX_CHARS:,})"
+            )
+        link_id = _encoding.b64encode(secrets.token_bytes(LINK_ID_BYTES))
+        expires = None if ttl_seconds is None else int(time.time()) + ttl_seconds
+        open_store(options.store, _streamlit.main_script_dir()).put_link(link_id, value, expires)
+        value = SERVER_LINK + link_id
     url = _join(base, pairs, param, value)
     if len(url) > max_chars:
         largest = list(_links.key_sizes(values).items())[:3]

@@ -164,3 +164,50 @@ class TestShared:
     def test_a_value_that_cannot_be_stored_is_refused_at_the_call(self) -> None:
         at = AppTest.from_string("import streamlit_persist as sp\nsp.shared('x', default=object())").run()
         assert "the default cannot be stored" in at.exception[0].message
+
+
+LINK_APP = f"""
+import streamlit as st
+import streamlit_persist as sp
+p = sp.persist(["filters", "notes"], namespace="{NS}", share=["filters", "notes"])
+st.session_state.setdefault("filters", [])
+st.session_state.setdefault("notes", "")
+if st.session_state.get("make_link"):
+    st.code(p.share_url(server=True, base_url="http://localhost:8501/"), language=None)
+st.text(f"filters={{st.session_state.filters!r}} notes={{len(st.session_state.notes)}}")
+st.text(f"errors={{[(e.kind, e.key) for e in p.errors]}}")
+"""
+
+
+class TestShortLinks:
+    def test_a_short_link_carries_any_state_in_a_short_url(self, store: TemporaryStore) -> None:
+        """1 MB of shared state round-trips through a URL under 100 characters."""
+        import secrets as random
+        from urllib.parse import parse_qs, urlsplit
+
+        notes = random.token_hex(500_000)  # 1 MB, incompressible
+        with MemoryBrowser():
+            at = AppTest.from_string(LINK_APP, default_timeout=30)
+            at.session_state["make_link"] = True
+            at.session_state["filters"] = ["a", "b"]
+            at.session_state["notes"] = notes
+            at.run()
+            url = at.code[0].value
+        assert len(url) < 100, url
+        with MemoryBrowser():
+            opened = AppTest.from_string(LINK_APP, default_timeout=30)
+            opened.query_params["state"] = parse_qs(urlsplit(url).query)["state"][0]
+            opened.run()
+        assert opened.text[0].value == f"filters=['a', 'b'] notes={len(notes)}"
+        assert opened.text[1].value == "errors=[]"
+        assert "state" not in opened.query_params
+
+    def test_an_unknown_or_forged_short_link_is_a_warning(self, store: TemporaryStore) -> None:
+        for param in ["k.AAAAAAAAAAAAAAAAAAAAAA", "k.not-an-id", "k."]:
+            with MemoryBrowser():
+                at = AppTest.from_string(LINK_APP, default_timeout=30)
+                at.query_params["state"] = param
+                at.run()
+            assert not at.exception
+            assert at.text[1].value == "errors=[('link', None)]"
+            assert "could not be opened" in at.toast[0].value

@@ -196,6 +196,18 @@ class TestNotification:
             assert store.read(APP)["a"].token == "t"
             store.close()
 
+    def test_a_restart_the_client_rides_out_by_itself_is_noticed_too(self) -> None:
+        """redis-py may reconnect and resubscribe silently: that still loses notices."""
+        with RedisServer() as server:
+            store = RedisStore(server.url)
+            told = threading.Event()
+            store.listen(lambda changes: told.set() if any(c.space == RECONNECTED for c in changes) else None)
+            time.sleep(0.3)
+            server.stop()
+            server.start()
+            assert told.wait(15), "no RECONNECTED notice after a quick restart"
+            store.close()
+
 
 class TestOperators:
     def test_inspect_export_and_purge_a_user(self, store: Store, capsys: pytest.CaptureFixture[str]) -> None:
