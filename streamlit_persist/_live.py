@@ -2,8 +2,8 @@
 
 One hub per store and process listens to the store (its own writes at once, other
 processes' through the store's watcher) and hands each change to the sessions following
-that space. A session that wants the change (it uses the key, and did not write that
-revision itself) queues it and is rerun; changes arriving together cost one rerun. Sessions
+that space. A session is never told of its own writes (a change's ``origin``); one that
+wants the change (it uses the key) queues it and is rerun; changes arriving together cost one rerun. Sessions
 are held weakly: a closed session simply stops following.
 """
 
@@ -52,8 +52,11 @@ class Hub:
             with self._lock:
                 followers = list(self._followers.get(space, {}).items())
             for session, follower in followers:
+                others = [c for c in space_changes if c.origin != session]
+                if not others:
+                    continue
                 try:
-                    wants = follower.changed(space_changes)
+                    wants = follower.changed(others)
                 except Exception:
                     wants = False
                 if wants:

@@ -325,8 +325,8 @@ class Persisted:
             self._reporter.flush_log()
             return False
         space = Space(self.namespace, "user" if self.storage == "user" else "app", owner)
-        self._server = ServerSide(store, space, self._sid, self._options.ttl_seconds)
         session = _streamlit.session_id()
+        self._server = ServerSide(store, space, self._sid, self._options.ttl_seconds, session=session or "")
         if session is not None:
             _live.hub(store).follow(space, session, self._server)
         return True

@@ -36,14 +36,17 @@ from streamlit_persist.exceptions import PersistError, UsageError
 
 LOCK_SECONDS: Final = 30.0  # a with block holding a key longer than this loses it
 LOCK_WAIT_SECONDS: Final = 5.0
+MAX_CONNECTIONS: Final = 16  # per process, the pub/sub connection included
+POOL_WAIT_SECONDS: Final = 5.0
 CAS_ATTEMPTS: Final = 100
 _SEP: Final = "\t"
 
-# KEYS: seq, space set, channel; ARGV: space id, then (entry key, member, token or "", expires ms or "") * n
+# A notice: "<revision>\t<space id>\t<origin>\t<member>..." (quoted, so no tab inside a field).
+# KEYS: seq, space set, channel; ARGV: space id, origin, then (entry key, member, token or "", expires ms or "") * n
 _WRITE: Final = """
 local rev = redis.call('INCR', KEYS[1])
 local notices = {}
-for i = 2, #ARGV, 4 do
+for i = 3, #ARGV, 4 do
   local entry, member, token, expires = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   if token == '' then
     redis.call('DEL', entry)
@@ -55,10 +58,11 @@ for i = 2, #ARGV, 4 do
   end
   notices[#notices + 1] = member
 end
-redis.call('PUBLISH', KEYS[3], rev .. '\\t' .. ARGV[1] .. '\\t' .. table.concat(notices, '\\t'))
+redis.call('PUBLISH', KEYS[3], rev .. '\\t' .. ARGV[1] .. '\\t' .. ARGV[2] .. '\\t' .. table.concat(notices, '\\t'))
 return rev
 """
-# KEYS: entry, seq, space set, channel; ARGV: expected revision ("" for none), token or "", space id, member
+# KEYS: entry, seq, space set, channel; ARGV: expected revision ("" for none), token or "", space id, member,
+# origin
 _CAS: Final = """
 local current = redis.call('HGET', KEYS[1], 'r')
 if (current or '') ~= ARGV[1] then return -1 end
@@ -70,7 +74,7 @@ else
   redis.call('HSET', KEYS[1], 't', ARGV[2], 'r', rev)
   redis.call('SADD', KEYS[3], ARGV[4])
 end
-redis.call('PUBLISH', KEYS[4], rev .. '\\t' .. ARGV[3] .. '\\t' .. ARGV[4])
+redis.call('PUBLISH', KEYS[4], rev .. '\\t' .. ARGV[3] .. '\\t' .. ARGV[5] .. '\\t' .. ARGV[4])
 return rev
 """
 _UNLOCK: Final = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
@@ -99,7 +103,7 @@ def _parse_space(text: str) -> Space | None:
 class RedisStore:
     """A store in Redis or Valkey (``redis://``, ``rediss://``)."""
 
-    def __init__(self, url: str, *, client: Any = None) -> None:
+    def __init__(self, url: str) -> None:
         try:
             import redis
             from redis.backoff import ExponentialBackoff
@@ -113,16 +117,19 @@ class RedisStore:
         if split.port:
             self.url = urlunsplit((split.scheme, f"{split.hostname}:{split.port}", split.path, "", ""))
         self._errors = (redis.RedisError, OSError)
-        self._client = client or redis.Redis.from_url(
+        pool = redis.BlockingConnectionPool.from_url(
             urlunsplit((split.scheme, split.netloc, split.path, "", "")),
+            max_connections=MAX_CONNECTIONS,
+            timeout=POOL_WAIT_SECONDS,  # a burst of sessions waits for a connection, not fails
             decode_responses=True,
             socket_timeout=2.0,
             socket_connect_timeout=2.0,
             health_check_interval=15,
             retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 2),
             retry_on_error=[redis.ConnectionError, redis.TimeoutError],
-            max_connections=32,
         )
+        # Any: the client's annotations do not follow decode_responses; closing it closes the pool
+        self._client: Any = redis.Redis.from_pool(pool)
         self._write_script = self._client.register_script(_WRITE)
         self._cas_script = self._client.register_script(_CAS)
         self._unlock_script = self._client.register_script(_UNLOCK)
@@ -179,17 +186,21 @@ class RedisStore:
                 self._client.srem(self._set(space), *gone)
             return found
 
-    def write(self, space: Space, writes: Mapping[str, str | None], expires: Mapping[str, int | None]) -> int:
+    def write(
+        self, space: Space, writes: Mapping[str, str | None], expires: Mapping[str, int | None], *, origin: str = ""
+    ) -> int:
         if not writes:
             return 0
-        args: list[str] = [_space_id(space)]
+        args: list[str] = [_space_id(space), _q(origin)]
         for key, token in writes.items():
             expiry = expires.get(key)
             args += [self._entry(space, key), _q(key), token or "", "" if expiry is None else str(expiry * 1000)]
         with self._failures():
             return int(self._write_script(keys=[self._seq, self._set(space), self._channel], args=args))
 
-    def update(self, space: Space, key: str, change: Callable[[str | None], str | None]) -> Entry | None:
+    def update(
+        self, space: Space, key: str, change: Callable[[str | None], str | None], *, origin: str = ""
+    ) -> Entry | None:
         entry = self._entry(space, key)
         for attempt in range(CAS_ATTEMPTS):
             with self._failures():
@@ -199,7 +210,7 @@ class RedisStore:
                 done = int(
                     self._cas_script(
                         keys=[entry, self._seq, self._set(space), self._channel],
-                        args=[revision or "", new or "", _space_id(space), _q(key)],
+                        args=[revision or "", new or "", _space_id(space), _q(key), _q(origin)],
                     )
                 )
             if done >= 0:
@@ -208,7 +219,7 @@ class RedisStore:
         raise PersistError("store", f"{self.url}: {key!r} kept changing; gave up after {CAS_ATTEMPTS} attempts")
 
     @contextlib.contextmanager
-    def locked(self, space: Space, key: str) -> Iterator[LockedEntry]:
+    def locked(self, space: Space, key: str, *, origin: str = "") -> Iterator[LockedEntry]:
         lock = f"{self.prefix}:lock:{_space_id(space)}:{_q(key)}"
         owner = secrets.token_hex(8)
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
@@ -223,7 +234,7 @@ class RedisStore:
             held = LockedEntry(token)
             yield held
             if held.changed:
-                held.revision = self.write(space, {key: held.token}, {})
+                held.revision = self.write(space, {key: held.token}, {}, origin=origin)
         finally:
             with contextlib.suppress(*self._errors):
                 self._unlock_script(keys=[lock], args=[owner])
@@ -275,12 +286,13 @@ class RedisStore:
     @staticmethod
     def _parse(data: str) -> list[Change]:
         parts = data.split(_SEP)
-        if len(parts) < 3 or not parts[0].isdigit():
+        if len(parts) < 4 or not parts[0].isdigit():
             return []
         space = _parse_space(parts[1])
         if space is None:
             return []
-        return [Change(space, unquote(member), int(parts[0])) for member in parts[2:]]
+        origin = unquote(parts[2])
+        return [Change(space, unquote(member), int(parts[0]), origin) for member in parts[3:]]
 
     # -- operators and links -----------------------------------------------------------------
 

@@ -3,8 +3,10 @@
 ``persist()`` speaks one protocol (``_protocol``) whatever holds the values. For server scopes
 ``ServerSide`` answers its checks from the store and applies its writes there, at once: the
 first run restores with no round trip. Writes the store refuses (locked, read-only, down)
-are reported as ``store`` failures and kept, in order, to go out with the next message;
-nothing is dropped. Changes other sessions (of this process or another) commit reach the
+are reported as ``store`` failures and kept to go out with the next message; nothing is
+dropped. Two runs of one session can overlap (Streamlit starts the next before the last one
+has stopped), so writes are taken in the order of the messages' ``rev``: an older message
+arriving late never replaces a newer value. Changes other sessions (of this process or another) commit reach the
 session as ``sync`` messages through the hub (``_live``), and the session is rerun.
 """
 
@@ -26,13 +28,15 @@ Expiry = Callable[[str], int | None]  # slot -> ttl in seconds (None: never)
 class ServerSide:
     """One session's view of a store space, in the shape of the browser module."""
 
-    def __init__(self, store: Store, space: Space, sid: str, ttl_seconds: Expiry) -> None:
+    def __init__(self, store: Store, space: Space, sid: str, ttl_seconds: Expiry, *, session: str = "") -> None:
         self.store = store
         self.space = space
         self._sid = sid
+        self._session = session  # the origin of this session's writes: the hub does not echo them
         self._ttl_seconds = ttl_seconds
-        self._unsent: dict[str, str | None] = {}
-        self._own: set[int] = set()  # revisions this session wrote: no need to hear of them
+        self._unsent: dict[str, str | None] = {}  # the newest write of each slot not yet stored
+        self._newest: dict[str, int] = {}  # slot -> rev of the newest message that wrote it
+        self._writing = threading.Lock()
         self._inbox: list[PersistMessage] = []
         self._lock = threading.Lock()
         self._known: set[str] = set()  # keys this session has seen in the space
@@ -53,9 +57,13 @@ class ServerSide:
                     entries = {slot: token for slot, token in held.items() if select.match(slot)}
                     if check["h"] is None or entries_hash(entries) != check["h"]:
                         answers.append({"req": check["req"], "entries": entries})
-        writes = {**self._unsent, **data["writes"]}
-        if writes:
-            failures.extend(self._write(writes))
+        with self._writing:
+            for slot, token in data["writes"].items():
+                if data["rev"] >= self._newest.get(slot, 0):
+                    self._newest[slot] = data["rev"]
+                    self._unsent[slot] = token
+            if self._unsent:
+                failures.extend(self._write(dict(self._unsent)))
         reply: PersistMessage = {"sid": data["sid"]}
         if answers:
             reply["answers"] = answers
@@ -70,13 +78,10 @@ class ServerSide:
             ttl = self._ttl_seconds(slot) if token is not None else None
             expires[slot] = None if ttl is None else now + ttl
         try:
-            revision = self.store.write(self.space, writes, expires)
+            self.store.write(self.space, writes, expires, origin=self._session)
         except PersistError as error:
-            self._unsent = dict(writes)  # in order: a later write of a key replaced its earlier one
             return [{"slot": slot, "kind": "store", "message": error.message} for slot in writes]
         self._unsent = {}
-        with self._lock:
-            self._own.add(revision)
         self._known.update(writes)
         return []
 
@@ -88,15 +93,11 @@ class ServerSide:
 
     def changed(self, changes: list[Change]) -> bool:
         """Hub follower: queue other sessions' changes to this space; True to rerun this session."""
-        with self._lock:
-            fresh = [c for c in changes if c.revision not in self._own]
-        if not fresh:
-            return False
         try:
             held = self.store.read(self.space)
         except PersistError:
             return False
-        keys = {c.key for c in fresh}
+        keys = {c.key for c in changes}
         if EVERYTHING in keys:  # the store lost notices: compare everything this session knows
             keys = (self._known | set(held)) - {EVERYTHING}
         keys -= set(self._unsent)  # this session's own writes, still to go out, are newer

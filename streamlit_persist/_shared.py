@@ -33,21 +33,16 @@ _SESSION_KEY: Final = "_streamlit_persist:shared"
 
 
 class _Reader:
-    """The shared keys one session read, and the revisions it wrote itself (a hub follower)."""
+    """The shared keys one session read (a hub follower)."""
 
     def __init__(self) -> None:
         self.keys: set[tuple[Space, str]] = set()
-        self.own: set[int] = set()
         self.lock = threading.Lock()
 
     def changed(self, changes: list[Change]) -> bool:
         with self.lock:
             spaces = {space for space, _ in self.keys}
-            return any(
-                ((c.space, c.key) in self.keys or (c.key == EVERYTHING and c.space in spaces))
-                and c.revision not in self.own
-                for c in changes
-            )
+            return any((c.space, c.key) in self.keys or (c.key == EVERYTHING and c.space in spaces) for c in changes)
 
 
 class Shared(Generic[T]):
@@ -103,11 +98,10 @@ class Shared(Generic[T]):
             return
         expires = {self.name: self._expires_at()}
         try:
-            revision = self._store.write(self._space, {self.name: token}, expires)
+            self._store.write(self._space, {self.name: token}, expires, origin=_origin())
         except PersistError as error:
             self._report(error)
             return
-        self._own(revision)
         self._last = copy.deepcopy(value)
 
     def update(self, fn: Callable[[T], T]) -> T:
@@ -125,12 +119,10 @@ class Shared(Generic[T]):
             return self._seal(new) or token
 
         try:
-            entry = self._store.update(self._space, self.name, change)
+            self._store.update(self._space, self.name, change, origin=_origin())
         except PersistError as error:
             self._report(error)
             return copy.deepcopy(self._last)  # type: ignore[no-any-return]
-        if entry is not None:
-            self._own(entry.revision)
         if result:
             self._last = copy.deepcopy(result[0])
             return result[0]
@@ -140,7 +132,7 @@ class Shared(Generic[T]):
         """Hold the key and hand out its value; changes made to it are committed on exit."""
         if self._held is not None:
             raise UsageError(f"sp.shared({self.name!r}) is already held by a with block")
-        lock = self._store.locked(self._space, self.name)
+        lock = self._store.locked(self._space, self.name, origin=_origin())
         try:
             held = lock.__enter__()
         except PersistError as error:
@@ -171,7 +163,6 @@ class Shared(Generic[T]):
             self._report(error)
             return
         if held.revision:
-            self._own(held.revision)
             self._last = copy.deepcopy(working)
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -227,11 +218,10 @@ class Shared(Generic[T]):
         if new:
             _live.hub(self._store).follow(self._space, session, reader)
 
-    def _own(self, revision: int) -> None:
-        reader = self._reader()
-        if reader is not None:
-            with reader.lock:
-                reader.own.add(revision)
+
+def _origin() -> str:
+    """The session writing (not told of its own change); "" from a thread of its own."""
+    return _streamlit.session_id() or ""
 
 
 def shared(

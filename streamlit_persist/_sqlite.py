@@ -81,7 +81,9 @@ class SqliteStore:
         )
         return {key: Entry(token, revision) for key, token, revision in rows}
 
-    def write(self, space: Space, writes: Mapping[str, str | None], expires: Mapping[str, int | None]) -> int:
+    def write(
+        self, space: Space, writes: Mapping[str, str | None], expires: Mapping[str, int | None], *, origin: str = ""
+    ) -> int:
         if not writes:
             return self._seen
         with self._transaction() as db:
@@ -97,16 +99,18 @@ class SqliteStore:
                     for key, token in writes.items()
                 ],
             )
-        self._notify([Change(space, key, revision) for key in writes], revision)
+        self._notify([Change(space, key, revision, origin) for key in writes], revision)
         return revision
 
-    def update(self, space: Space, key: str, change: Callable[[str | None], str | None]) -> Entry | None:
-        with self.locked(space, key) as held:
+    def update(
+        self, space: Space, key: str, change: Callable[[str | None], str | None], *, origin: str = ""
+    ) -> Entry | None:
+        with self.locked(space, key, origin=origin) as held:
             held.set(change(held.token))
         return None if held.token is None else Entry(held.token, held.revision)
 
     @contextlib.contextmanager
-    def locked(self, space: Space, key: str) -> Iterator[LockedEntry]:
+    def locked(self, space: Space, key: str, *, origin: str = "") -> Iterator[LockedEntry]:
         with self._transaction() as db:  # BEGIN IMMEDIATE: the write lock, held for the block
             now = int(time.time())
             row = db.execute(
@@ -125,7 +129,7 @@ class SqliteStore:
                     (space.namespace, space.scope, space.owner, key, held.token, revision, now),
                 )
         if held.revision:
-            self._notify([Change(space, key, held.revision)], held.revision)
+            self._notify([Change(space, key, held.revision, origin)], held.revision)
 
     # -- change notification -----------------------------------------------------------------
 

@@ -35,11 +35,12 @@ class Entry:
 
 @dataclass(frozen=True)
 class Change:
-    """A committed change: ``token`` None means the key was removed."""
+    """A committed change; ``origin``: the Streamlit session that made it ("" unknown)."""
 
     space: Space
     key: str
     revision: int
+    origin: str = ""
 
 
 Listener = Callable[[list[Change]], None]
@@ -57,15 +58,23 @@ class Store(Protocol):
         """Every live entry of ``space``."""
         ...
 
-    def write(self, space: Space, writes: Mapping[str, str | None], expires: Mapping[str, int | None]) -> int:
-        """Apply ``writes`` (None removes) in one transaction; return the revision they got."""
+    def write(
+        self, space: Space, writes: Mapping[str, str | None], expires: Mapping[str, int | None], *, origin: str = ""
+    ) -> int:
+        """Apply ``writes`` (None removes) in one transaction; return the revision they got.
+
+        ``origin`` (the writing session) travels with the change notices: that session is not
+        told of its own write, even when the notice outruns the write's return.
+        """
         ...
 
-    def update(self, space: Space, key: str, change: Callable[[str | None], str | None]) -> Entry | None:
+    def update(
+        self, space: Space, key: str, change: Callable[[str | None], str | None], *, origin: str = ""
+    ) -> Entry | None:
         """Atomically replace ``key``'s token by ``change(token)`` (None removes); the new entry."""
         ...
 
-    def locked(self, space: Space, key: str) -> contextlib.AbstractContextManager[LockedEntry]:
+    def locked(self, space: Space, key: str, *, origin: str = "") -> contextlib.AbstractContextManager[LockedEntry]:
         """Hold ``key`` for a read-modify-write that runs arbitrary code (a ``with`` block)."""
         ...
 
@@ -109,5 +118,3 @@ class LockedEntry:
     def set(self, token: str | None) -> None:
         self.token = token
         self.changed = True
-
-

@@ -854,7 +854,7 @@ def session_id() -> str | None:
 
 
 def rerun_session(session: str) -> bool:
-    """Rerun another session soon (coalesced); False when it is gone or the runtime is absent."""
+    """Rerun another session soon, after its current run (coalesced); False when it is gone."""
     try:
         from streamlit.runtime import Runtime
 
@@ -870,9 +870,16 @@ def rerun_session(session: str) -> bool:
             _pending_reruns.add(session)
 
         def rerun() -> None:
+            active = Runtime.instance()._session_mgr.get_active_session_info(session) is not None
+            if active and getattr(app_session, "_scriptrunner", None) is not None:
+                # A run is under way (the user's click, say): a rerun now would stop it midway
+                # (runner.fastReruns). Wait for it to end.
+                app_session._event_loop.call_later(RERUN_DELAY_SECONDS, rerun)
+                return
             with _pending_lock:
                 _pending_reruns.discard(session)
-            app_session.request_rerun(app_session._client_state)
+            if active:
+                app_session.request_rerun(app_session._client_state)
 
         app_session._event_loop.call_soon_threadsafe(
             lambda: app_session._event_loop.call_later(RERUN_DELAY_SECONDS, rerun)

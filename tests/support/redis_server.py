@@ -1,7 +1,9 @@
 """A real ``redis-server`` (Debian package ``redis-server``) on a free localhost port, for tests.
 
 No persistence, no config file: ``redis-server --port N --bind 127.0.0.1 --dir TMP --save ""
---appendonly no``. ``stop()`` and ``start()`` again on the same port simulate an outage.
+--appendonly no``. ``stop()`` (``kill=True``: SIGKILL) and ``start()`` again on the same port
+simulate an outage; ``durable=True`` keeps the data across it (append-only file, fsync on every
+write), as a production Redis would.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ def redis_server_path() -> str:
 
 
 class RedisServer:
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, durable: bool = False) -> None:
         self.port = port if port is not None else free_port()
+        self.durable = durable
         self._dir = tempfile.TemporaryDirectory(prefix="sp-redis-")
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -49,7 +52,7 @@ class RedisServer:
             "--bind", "127.0.0.1",
             "--dir", self._dir.name,
             "--save", "",
-            "--appendonly", "no",
+            *(("--appendonly", "yes", "--appendfsync", "always") if self.durable else ("--appendonly", "no")),
             "--protected-mode", "yes",
         ]  # fmt: skip
         self._log = open(Path(self._dir.name) / "redis.log", "ab")  # noqa: SIM115  # closed by stop()
@@ -65,9 +68,12 @@ class RedisServer:
                 time.sleep(0.05)
         raise RedisServerError(f"redis-server did not answer on port {self.port}")
 
-    def stop(self) -> None:
+    def stop(self, *, kill: bool = False) -> None:
         if self._process is not None:
-            self._process.terminate()
+            if kill:
+                self._process.kill()
+            else:
+                self._process.terminate()
             self._process.wait(timeout=10)
             self._process = None
         if self._log is not None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from streamlit_persist import __main__ as cli
+from streamlit_persist import _live
 from streamlit_persist._redis import RedisStore
 from streamlit_persist._sqlite import SqliteStore
 from streamlit_persist._store import RECONNECTED, Change, Entry, Space, Store
@@ -170,6 +171,36 @@ class TestNotification:
         assert done.wait(5), "no notice of another connection's commit"
         assert sorted(c.key for c in heard) == ["a", "b"]
         assert all(c.space == APP for c in heard)
+
+    def test_a_session_is_never_told_of_its_own_writes(self, store: Store) -> None:
+        """Every way of writing carries its origin; the hub hands a change to the other sessions
+        only, even when the notice outruns the write's return (SQLite tells at once)."""
+        told: dict[str, list[str]] = {"ann": [], "bob": []}
+        both = threading.Event()
+
+        class Follower:
+            def __init__(self, name: str) -> None:
+                self.name = name
+
+            def changed(self, changes: list[Change]) -> bool:
+                told[self.name].extend(f"{c.key}@{c.origin}" for c in changes)
+                if told["bob"] and told["ann"]:
+                    both.set()
+                return False
+
+        followers = [Follower("ann"), Follower("bob")]
+        hub = _live.Hub(store)
+        for follower in followers:
+            hub.follow(APP, follower.name, follower)
+        time.sleep(0.3)  # Redis: the subscription is made by a thread
+        store.write(APP, {"w": "t"}, {}, origin="ann")
+        store.update(APP, "u", lambda token: "t", origin="ann")
+        with store.locked(APP, "l", origin="ann") as held:
+            held.set("t")
+        store.write(APP, {"b": "t"}, {}, origin="bob")
+        assert both.wait(5)
+        time.sleep(0.3)  # let any late notice arrive
+        assert told == {"ann": ["b@bob"], "bob": ["w@ann", "u@ann", "l@ann"]}
 
     def test_sqlite_hears_its_own_process_at_once(self, tmp_path: Path) -> None:
         store = SqliteStore(tmp_path / "own.sqlite3")
