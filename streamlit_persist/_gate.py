@@ -40,12 +40,18 @@ class WidgetGate:
         self._named = named  # the app listed this key by name: refusing it deserves a record
         self._unchecked: dict[str, Any] = {}  # slot -> the object persist() put into session state
         self._resets: set[str] = set()
+        # slot -> the default the gate put into session state, until a run completes (a rerun
+        # after a raise would otherwise see it as the app's own Session State write)
+        self._shown: dict[str, Any] = {}
         self.read_only: set[str] = set()
         self.defaults: dict[str, Any] = {}  # each selected widget's default when last registered
         self.settling: dict[str, Any] = {}  # restored values their widget took this run: kept or changed?
 
     def new_run(self) -> None:
         self.settling.clear()
+
+    def run_completed(self) -> None:
+        self._shown.clear()
 
     def restored(self, slot: str, value: Any) -> None:
         """``value`` was just put into session state for ``slot``: check it at its widget."""
@@ -79,7 +85,7 @@ class WidgetGate:
                 self._reject(key, "unassignable", READ_ONLY_MESSAGE)
             return False
         self.read_only.discard(key)
-        return self._ours(key)
+        return self._ours(key) or self._holds(self._shown, key)
 
     def registering(self, widget: _streamlit.Widget) -> None:
         key = widget.key
@@ -100,7 +106,7 @@ class WidgetGate:
             self.defaults[key] = widget.default()
         if key in self._resets:
             self._resets.discard(key)
-            widget.show_default()
+            self._shown[key] = widget.show_default()
             return
         if not self._ours(key):
             self._unchecked.pop(key, None)
@@ -109,10 +115,14 @@ class WidgetGate:
         if widget.accepts(value):
             self.settling[key] = value
             return
-        widget.show_default()
+        self._shown[key] = widget.show_default()
         self._reject(key, "invalid", f"the stored {type(value).__name__} does not fit its widget; it shows its default")
 
     def _ours(self, key: str) -> bool:
         """True while session state still holds the very object persist() put there."""
-        expected = self._unchecked.get(key, _MISSING)
+        return self._holds(self._unchecked, key)
+
+    @staticmethod
+    def _holds(put: dict[str, Any], key: str) -> bool:
+        expected = put.get(key, _MISSING)
         return expected is not _MISSING and _streamlit.user_value(key, _MISSING) is expected

@@ -23,6 +23,15 @@ _NOTHING: Final = r"(?!)"
 _END: Final = r"(?![\s\S])"  # end of input in both languages (Python's "$" also matches before a final newline)
 
 
+INTERNAL_PREFIX: Final = "_streamlit_persist"
+"""Every session-state key this library creates starts so (its own state, its components' mounts)."""
+
+
+def is_internal(key: str) -> bool:
+    """A key of this library's own: never stored, shared or checked, whatever a pattern selects."""
+    return key.startswith(INTERNAL_PREFIX)
+
+
 def is_glob(pattern: str) -> bool:
     return not _SPECIAL.isdisjoint(pattern)
 

@@ -31,7 +31,7 @@ from streamlit_persist import _boot, _codec, _envelope, _live, _protocol, _share
 from streamlit_persist._early import EarlyCopy
 from streamlit_persist._encoding import entries_hash
 from streamlit_persist._gate import READ_ONLY_MESSAGE, WidgetGate
-from streamlit_persist._keys import KeySelector, is_glob, selection
+from streamlit_persist._keys import INTERNAL_PREFIX, KeySelector, is_glob, is_internal, selection
 from streamlit_persist._mirror import Mirror
 from streamlit_persist._options import SERVER_SCOPES, Options, StorageKind, key_list
 from streamlit_persist._outbox import Outbox
@@ -44,12 +44,14 @@ from streamlit_persist._store import Space
 from streamlit_persist._stores import open_store
 from streamlit_persist.exceptions import ErrorKind, ErrorRecord, PersistError, UsageError
 
-STATE_PREFIX: Final = "_streamlit_persist:"
+STATE_PREFIX: Final = INTERNAL_PREFIX + ":"  # + key: this object, kept in session state
+_MOUNT_PREFIX: Final = INTERNAL_PREFIX + "/"  # + key: the bridge's mounts (their state is in session state)
 END_SUFFIX: Final = "/end"
 MERGE_SUFFIX: Final = "/merge"
 _MAX_UNANSWERED: Final = 3
 _TYPO_CHECK_RUN: Final = 2  # after this many successful runs, name keys that matched nothing
 _MISSING: Final = object()
+_named_unmatched: set[tuple[str, str]] = set()  # (namespace, pattern) already warned about
 
 
 class Transport(Protocol):
@@ -152,7 +154,8 @@ class Persisted:
         self._links = _share.LinkCache()
         self._host = ""
         self._server: ServerSide | None = None  # storage="user" (signed in) or "app": a store's space
-        self._merge_req: str | None = None  # asked the browser for what the user chose signed out
+        # The sign-in message to the browser, mounted on every run (see _tell_browser).
+        self._to_browser: PersistData | None = None
 
     # -- public API -------------------------------------------------------------------------
 
@@ -279,9 +282,10 @@ class Persisted:
                 self._adopt_browser_values()
         else:
             self._restore_new(self._selector)
+        self._mount_to_browser()
         if not self._page_load_run:
             self._stage_session_state()  # what the browser sent with this rerun: write it now
-            self._send(self.key)
+            self._send(_MOUNT_PREFIX + self.key)
         _streamlit.on_fragment_success(STATE_PREFIX + self.key, self._end_of_run)
         if not _streamlit.on_run_success(self._end_of_run):
             self._end_of_run()  # no end-of-run hook: later changes go out with the next run
@@ -346,9 +350,7 @@ class Persisted:
         if snapshot is None or snapshot.entries == {}:
             return
         if snapshot.entries is None:
-            self._merge_req = f"{self._sid}-merge"
-            check: Check = {"req": self._merge_req, "select": self._selector.js_source, "h": None}
-            self._send_to_browser([check], {})
+            self._tell_browser({}, ask=True)
             return
         self._merge(snapshot.entries)
 
@@ -367,17 +369,24 @@ class Persisted:
                 taken.append(slot)
         if taken:
             LOGGER.info("streamlit-persist: took %s from the browser at sign-in", ", ".join(sorted(taken)))
-        self._send_to_browser([], dict.fromkeys(entries), delete_cookie=True)
+        self._tell_browser(dict.fromkeys(entries), delete_cookie=True)
 
-    def _send_to_browser(
-        self, checks: list[Check], writes: dict[str, str | None], *, delete_cookie: bool = False
-    ) -> None:
-        """A message to the browser module for a session whose values live on the server."""
+    def _tell_browser(self, writes: dict[str, str | None], *, ask: bool = False, delete_cookie: bool = False) -> None:
+        """The message for the browser of a session whose values live on the server.
+
+        :meth:`_mount_to_browser` mounts it on every run: a rerun before the browser module
+        loaded would drop a message mounted once, and the browser applies it only once. A
+        question (``ask``: what it holds) is repeated until answered; the removal that follows
+        for the rest of the session (a reload before it arrived asks again, from the cookie).
+        """
         self._rev += 1
         cookie: _protocol.CookieSpec | None = None
         if delete_cookie:
             cookie = {"name": self._binding().name(), "value": "", "maxAge": 0}
-        data: PersistData = {
+        checks: list[Check] = []
+        if ask:
+            checks.append({"req": self._merge_req(), "select": self._selector.js_source, "h": None})
+        self._to_browser = {
             "v": _protocol.PROTOCOL_VERSION,
             "prefix": self._mirror.prefix,
             "storage": "local",
@@ -389,9 +398,16 @@ class Persisted:
             "cookie": cookie,
             "sync": False,
         }
-        key = self.key + MERGE_SUFFIX
+
+    def _merge_req(self) -> str:
+        return f"{self._sid}-merge"
+
+    def _mount_to_browser(self) -> None:
+        if self._to_browser is None:
+            return
+        key = _MOUNT_PREFIX + self.key + MERGE_SUFFIX
         transport = _transport_override or _component_transport
-        reply = transport(key, data, self._listener(key))
+        reply = transport(key, self._to_browser, self._listener(key))
         if reply is not None:
             self._inbox.append(reply)
 
@@ -412,12 +428,13 @@ class Persisted:
             self._reporter.report("quarantined", "the app raised with this restored value; it was removed", slot)
         if raised:
             return
+        self._gate.run_completed()
         self._settle_widgets()
         self._stage_session_state()
         self._runs += 1
-        if self._runs == _TYPO_CHECK_RUN:
-            self._name_unmatched()
-        self._send(self.key + END_SUFFIX, end=True)
+        if self._runs == _TYPO_CHECK_RUN and _streamlit.page_count() == 1:
+            self._name_unmatched()  # on several pages, keys of pages not visited yet match nothing
+        self._send(_MOUNT_PREFIX + self.key + END_SUFFIX, end=True)
 
     # -- restoring --------------------------------------------------------------------------
 
@@ -454,7 +471,7 @@ class Persisted:
             return
         self._claim(f"{self._sid}-{self._requests}", self._selector, known=False)
         self._known = self._known.extend(self._selector.patterns)
-        self._send(self.key)
+        self._send(_MOUNT_PREFIX + self.key)
 
     def _claim(self, req: str, selection: KeySelector, *, known: bool) -> None:
         """Ask the browser about ``selection``: answer if storage differs from what Python knows."""
@@ -559,9 +576,9 @@ class Persisted:
         self._reporter.flush_log()
 
     def _on_answer(self, req: object, entries: dict[Any, Any]) -> None:
-        if req is not None and req == self._merge_req:
-            self._merge_req = None
-            self._merge({k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)})
+        if req == self._merge_req():
+            if self._to_browser is not None and self._to_browser["checks"]:  # else answered already
+                self._merge({k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)})
             return
         claim = self._claims.pop(req, None) if isinstance(req, str) else None
         if claim is None:
@@ -740,7 +757,12 @@ class Persisted:
             return
         if not self._hydrated:
             self._receive(reply)  # answered at once: hydrate before any widget exists
-        else:
+            return
+        if transport is self._server and "failures" in reply:  # a store refused: say so in this run
+            for failure in reply.pop("failures"):
+                self._browser_failure(failure)
+            self._reporter.flush_log()
+        if len(reply) > 1:
             self._inbox.append(reply)  # like a browser trigger: handled when the next run starts
 
     def _everything(self) -> tuple[dict[str, str | None], list[Check], _protocol.CookieSpec | None]:
@@ -811,7 +833,7 @@ class Persisted:
         return self._owned(key, self._known) or self._owned(key, self._selector)
 
     def _owned(self, key: str, selection: KeySelector) -> bool:
-        return key in selection and key != self.key and not key.startswith(STATE_PREFIX)
+        return key in selection and not is_internal(key)
 
     def _selected(self, keys: Iterable[object]) -> list[str]:
         return [k for k in keys if isinstance(k, str) and self._owned(k, self._selector)]
@@ -829,9 +851,12 @@ class Persisted:
                 )
 
     def _name_unmatched(self) -> None:
-        """One warning per pattern that matched nothing so far, with the closest key seen."""
+        """One warning per pattern that matched nothing so far, with the closest key seen; once per process."""
         seen = self._seen | set(self._mirror.slots())
         for pattern, closest in self._known.extend(self._selector.patterns).unmatched(seen).items():
+            if (self.namespace, pattern) in _named_unmatched:
+                continue
+            _named_unmatched.add((self.namespace, pattern))
             hint = f"; did you mean {closest!r}?" if closest is not None else ""
             LOGGER.warning(
                 "streamlit-persist: persist() key %r matched nothing in session state or storage%s", pattern, hint

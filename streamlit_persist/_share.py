@@ -29,7 +29,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from streamlit_persist import _codec, _encoding, _envelope, _links, _protocol, _streamlit
-from streamlit_persist._keys import KeySelector
+from streamlit_persist._keys import INTERNAL_PREFIX, KeySelector, is_internal
 from streamlit_persist._options import Options
 from streamlit_persist._report import Reporter
 from streamlit_persist._stores import open_store
@@ -146,7 +146,7 @@ def shared_values(
     state = st.session_state.to_dict()
     for key in shared.select(state):
         value = state[key]
-        if skip(key, value) or key in bound or not _may_carry(key, shared):
+        if is_internal(key) or skip(key, value) or key in bound or not _may_carry(key, shared):
             continue
         if narrowed is not None and key not in narrowed:
             continue
@@ -263,5 +263,5 @@ def mount_button(ident: str, label: str, url: str | None, error: str | None) -> 
         "failed": "Could not copy the link",
         "error": error,
     }
-    key = "sp-share-" + hashlib.sha256(ident.encode()).hexdigest()[:12]
+    key = INTERNAL_PREFIX + "/share-" + hashlib.sha256(ident.encode()).hexdigest()[:12]
     _mount_function()(key=key, data=_protocol.encode(data), height="content", width="content")

@@ -25,7 +25,7 @@ from streamlit_persist import _codec, _envelope, _live, _streamlit
 from streamlit_persist._options import Secret, keyring_for
 from streamlit_persist._report import LOGGER
 from streamlit_persist._store import EVERYTHING, Change, LockedEntry, Space, Store
-from streamlit_persist._stores import open_store
+from streamlit_persist._stores import open_store_or_unreachable
 from streamlit_persist.exceptions import ErrorRecord, PersistError, UsageError
 
 T = TypeVar("T")
@@ -265,5 +265,5 @@ def shared(
         _codec.dumps(default)
     except PersistError as error:
         raise UsageError(f"sp.shared({name!r}): the default cannot be stored: {error.message}") from error
-    resolved = open_store(store, _streamlit.main_script_dir())
+    resolved = open_store_or_unreachable(store, _streamlit.main_script_dir())
     return Shared(name, default, ttl=ttl, store=resolved, secret=secret, namespace=_streamlit.default_namespace())

@@ -8,14 +8,17 @@ variable ``STREAMLIT_PERSIST_STORE``, then ``st.secrets["persist"]["store"]``, t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import NoReturn
 
 from streamlit_persist._redis import RedisStore
 from streamlit_persist._sqlite import SqliteStore
-from streamlit_persist._store import Store
-from streamlit_persist.exceptions import UsageError
+from streamlit_persist._store import Entry, Listener, LockedEntry, Space, Store
+from streamlit_persist.exceptions import PersistError, UsageError
 
 _opened: dict[str, Store] = {}
 _opened_lock = threading.Lock()
@@ -54,6 +57,72 @@ def open_store(spec: str | Store | None, default_dir: Path | None = None) -> Sto
             opened.on_close = _forget
             store = _opened[key] = opened
         return store
+
+
+def open_store_or_unreachable(spec: str | Store | None, default_dir: Path | None = None) -> Store:
+    """Like :func:`open_store`, but a store that cannot be opened (a corrupt file, a refused
+    connection) becomes an :class:`UnreachableStore`: an author's mistake still raises."""
+    try:
+        return open_store(spec, default_dir)
+    except UsageError:
+        raise
+    except PersistError as error:
+        return UnreachableStore(error)
+
+
+class UnreachableStore:
+    """A store that could not be opened: every use fails with why, and nothing ever changes.
+
+    The app renders defaults and reports ``store`` errors instead of raising; its next run
+    tries to open the store again.
+    """
+
+    url = "unreachable"
+
+    def __init__(self, error: PersistError) -> None:
+        self.error = error
+
+    def _fail(self) -> NoReturn:
+        raise PersistError(self.error.kind, self.error.message)
+
+    def read(self, space: Space) -> dict[str, Entry]:
+        self._fail()
+
+    def write(
+        self, space: Space, writes: Mapping[str, str | None], expires: Mapping[str, int | None], *, origin: str = ""
+    ) -> int:
+        self._fail()
+
+    def update(
+        self, space: Space, key: str, change: Callable[[str | None], str | None], *, origin: str = ""
+    ) -> Entry | None:
+        self._fail()
+
+    @contextlib.contextmanager
+    def locked(self, space: Space, key: str, *, origin: str = "") -> Iterator[LockedEntry]:
+        self._fail()
+        yield LockedEntry(None)  # never reached; makes this a generator
+
+    def listen(self, listener: Listener) -> None:
+        """Nothing to follow."""
+
+    def owners(self, namespace: str | None = None) -> dict[tuple[str, str, str], int]:
+        self._fail()
+
+    def export(self, owner: str) -> list[tuple[Space, str, str]]:
+        self._fail()
+
+    def purge(self, owner: str | None = None, *, expired: bool = False) -> int:
+        self._fail()
+
+    def put_link(self, link_id: str, value: str, expires_at: int | None) -> None:
+        self._fail()
+
+    def get_link(self, link_id: str) -> str | None:
+        self._fail()
+
+    def close(self) -> None:
+        """Nothing to close."""
 
 
 def adopt(url: str, store: Store) -> None:

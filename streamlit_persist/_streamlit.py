@@ -417,6 +417,19 @@ def page_id() -> str:
         return "-"
 
 
+def page_count() -> int:
+    """How many pages the app has (``st.navigation`` or a ``pages/`` folder); 1 when unknown.
+
+    Checked on Streamlit 1.64 and 1.67 (``PagesManager.get_pages``).
+    """
+    try:
+        ctx = run_context()
+        return 1 if ctx is None else len(ctx.pages_manager.get_pages())
+    except Exception:
+        _LOGGER.debug("streamlit-persist: page count unavailable", exc_info=True)
+        return 1
+
+
 # --------------------------------------------------------------------------- widgets
 #
 # Checked on Streamlit 1.67. Every keyed widget call goes through two points:
@@ -505,9 +518,13 @@ class Widget:
             return False
         return _codec.same(back, value)
 
-    def show_default(self) -> None:
-        """Make the widget show its default, and tell the browser (it may show another value)."""
-        self._state._new_session_state[self.key] = self.default()
+    def show_default(self) -> Any:
+        """Make the widget show its default, and tell the browser (it may show another value).
+
+        Returns the object put into session state.
+        """
+        value = self._state._new_session_state[self.key] = self.default()
+        return value
 
     def keep_across_pages(self) -> None:
         """Keep the value while the widget is not rendered (Streamlit's ``persist_state="session"``)."""

@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from streamlit_persist import _boot, _codec, _crypto, _envelope, _persisted, _store, _stores, _streamlit
 from streamlit_persist._encoding import entries_hash
@@ -53,7 +53,7 @@ class MemoryBrowser:
         self.cookie_budget = 2048
         self._answered: dict[str, set[str]] = {}
 
-    def __enter__(self) -> MemoryBrowser:
+    def __enter__(self) -> Self:
         _persisted.set_transport(self._deliver, self.cookie)
         return self
 

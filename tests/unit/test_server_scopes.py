@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from streamlit_persist import _store
+from streamlit_persist._protocol import PersistData, PersistMessage
+from streamlit_persist._server import ServerSide
 from streamlit_persist._sqlite import SqliteStore
+from streamlit_persist.exceptions import PersistError
 from streamlit_persist.testing import MemoryBrowser, TemporaryStore
 
 NS = "t"
@@ -40,6 +45,21 @@ def store(request: pytest.FixtureRequest) -> Iterator[TemporaryStore]:
 def sqlite_store() -> Iterator[TemporaryStore]:
     with TemporaryStore() as temporary:
         yield temporary
+
+
+class LateBrowser(MemoryBrowser):
+    """A browser whose module has not loaded yet for the first ``late`` sign-in messages."""
+
+    def __init__(self, *, late: int) -> None:
+        super().__init__()
+        self.late = late
+        self.dropped = 0
+
+    def _deliver(self, key: str, data: PersistData, on_message: Callable[[], None]) -> PersistMessage | None:
+        if key.endswith("/merge") and self.dropped < self.late:
+            self.dropped += 1
+            return None
+        return super()._deliver(key, data, on_message)
 
 
 def signed_in(user: dict[str, object], script: str = USER_APP) -> AppTest:
@@ -77,6 +97,24 @@ class TestUserScope:
             assert store.values(NS, scope="user", user=ANN_ID) == {"prefs": "from-browser", "theme": "dark"}
             assert browser.values(namespace=NS) == {}  # taken once: the browser's copy is gone
             assert browser.cookies == {}
+
+    def test_the_browsers_copy_goes_even_when_a_rerun_comes_before_the_browser_module(
+        self, store: TemporaryStore
+    ) -> None:
+        """The sign-in message is repeated until the browser answers it: a lost mount loses nothing.
+
+        Without this, signing out showed the signed-out values again, and the next user to sign
+        in on that browser got them copied into their account.
+        """
+        with LateBrowser(late=2) as browser:
+            browser.store({"prefs": "from-browser"}, namespace=NS)
+            at = signed_in(ANN)
+            for _ in range(4):
+                at.run()
+            assert store.values(NS, scope="user", user=ANN_ID) == {"prefs": "from-browser", "theme": "light"}
+            assert browser.values(namespace=NS) == {}
+            assert browser.cookies == {}
+            assert browser.dropped == 2
 
     def test_values_are_bound_to_their_user_at_rest(self, store: TemporaryStore) -> None:
         """With a secret, a token copied into another user's space does not open there."""
@@ -161,6 +199,23 @@ class TestShared:
         at = AppTest.from_string(SHARED_APP, default_timeout=30).run()
         assert at.text[0].value == "visits=4 todos=[0, 1, 2, 3]"
 
+    def test_a_store_that_cannot_be_opened_is_reported_not_raised(self, tmp_path: Path) -> None:
+        """A corrupt store file: defaults render, every use reports a "store" error, nothing raises."""
+        path = tmp_path / "corrupt.sqlite3"
+        path.write_bytes(b"not an SQLite database\n" * 512)
+        script = f"""
+import streamlit as st
+import streamlit_persist as sp
+visits = sp.shared("visits", default=0, store="sqlite:///{path}")
+visits.update(lambda n: n + 1)
+with sp.shared("todos", default=[], store="sqlite:///{path}") as todos:
+    todos.append(1)
+st.text(f"visits={{visits.value}} errors={{[(e.kind, e.key) for e in visits.errors]}}")
+"""
+        at = AppTest.from_string(script, default_timeout=30).run()
+        assert not at.exception
+        assert at.text[0].value == "visits=0 errors=[('store', 'visits')]"
+
     def test_a_value_that_cannot_be_stored_is_refused_at_the_call(self) -> None:
         at = AppTest.from_string("import streamlit_persist as sp\nsp.shared('x', default=object())").run()
         assert "the default cannot be stored" in at.exception[0].message
@@ -211,3 +266,43 @@ class TestShortLinks:
             assert not at.exception
             assert at.text[1].value == "errors=[('link', None)]"
             assert "could not be opened" in at.toast[0].value
+
+
+class FlakyStore(SqliteStore):
+    """A SQLite store that refuses writes while ``down``."""
+
+    down = False
+
+    def write(self, space: _store.Space, writes: Any, expires: Any, *, origin: str = "") -> int:
+        if self.down:
+            raise PersistError("store", "the store is down")
+        return super().write(space, writes, expires, origin=origin)
+
+
+class TestServerSide:
+    """The transport itself: two runs of a session may overlap, messages may arrive late."""
+
+    @staticmethod
+    def message(rev: int, writes: dict[str, str | None]) -> PersistData:
+        return {
+            "v": 2, "prefix": "sp:t:", "storage": "local", "sid": "s", "checks": [], "rev": rev, "base": 0,
+            "writes": writes, "cookie": None, "sync": False,
+        }  # fmt: skip
+
+    def test_refused_writes_go_out_later_and_an_older_message_never_wins(self, tmp_path: Path) -> None:
+        store = FlakyStore(tmp_path / "s.sqlite3")
+        space = _store.Space(NS, "app")
+        side = ServerSide(store, space, "s", lambda slot: None)
+        side("k", self.message(1, {"a": "one"}), lambda: None)
+        store.down = True
+        failed = side("k", self.message(3, {"a": "three", "b": "new"}), lambda: None)
+        assert failed is not None
+        assert {f["kind"] for f in failed["failures"]} == {"store"}
+        side("k", self.message(2, {"a": "two"}), lambda: None)  # an overlapping run's older message
+        assert {k: e.token for k, e in store.read(space).items()} == {"a": "one"}
+        store.down = False
+        assert side("k", self.message(4, {}), lambda: None) is None  # the next message carries them
+        assert {k: e.token for k, e in store.read(space).items()} == {"a": "three", "b": "new"}
+        side("k", self.message(2, {"a": "two"}), lambda: None)  # still older: still ignored
+        assert store.read(space)["a"].token == "three"
+        store.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -52,6 +53,27 @@ st.text(f"total={{total}} name={{st.session_state.name}}")
         assert not second.exception
         assert second.text[0].value == "total=1 name=Ann"
         assert errors(second) == []
+
+    def test_a_widget_shown_at_its_default_draws_no_streamlit_warning_in_the_recovery_run(
+        self, browser: MemoryBrowser, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An invalid value withdrawn at its widget, then a raise on another restored key: the
+        recovery rerun must not make Streamlit warn about a default set through Session State."""
+        from streamlit.elements.lib import policies
+
+        monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+        browser.store({"n": "five", "count": "x"}, namespace=NS)
+        at = app(f"""
+p = sp.persist(["n", "count"], namespace="{NS}")
+st.number_input("N", min_value=0, max_value=10, value=3, key="n")
+st.session_state.setdefault("count", 0)
+st.text(f"total={{st.session_state.count + 1}} n={{st.session_state.n}}")
+""")
+        with caplog.at_level(logging.WARNING):
+            at.run()
+        assert not at.exception
+        assert at.text[0].value == "total=1 n=3"
+        assert [r.getMessage() for r in caplog.records if "Session State API" in r.getMessage()] == []
 
     def test_an_app_that_raises_anyway_keeps_the_users_data(self, browser: MemoryBrowser) -> None:
         """Its own bug is not the stored values' fault: after the retries, nothing is removed."""
@@ -149,6 +171,62 @@ class TestSayWhatToDo:
         lines = [r.getMessage() for r in caplog.records if "matched nothing" in r.getMessage()]
         assert lines == ["streamlit-persist: persist() key 'nmae' matched nothing in session state or storage; "
                          "did you mean 'name'?"]
+
+    def test_a_typo_is_named_once_per_process(self, browser: MemoryBrowser, caplog: pytest.LogCaptureFixture) -> None:
+        body = f'sp.persist(["colr"], namespace="{NS}")\nst.text_input("Color", key="color")'
+        with caplog.at_level(logging.WARNING, logger="streamlit_persist"):
+            for _ in range(2):  # two sessions
+                at = app(body).run()
+                at.run()
+                at.run()
+        lines = [r.getMessage() for r in caplog.records if "matched nothing" in r.getMessage()]
+        assert lines == ["streamlit-persist: persist() key 'colr' matched nothing in session state or storage; "
+                         "did you mean 'color'?"]
+
+    def test_keys_of_pages_not_visited_are_no_typo(self, browser: MemoryBrowser, caplog: pytest.LogCaptureFixture) -> None:
+        """A multipage entrypoint persists keys of every page; most runs see one page's keys only."""
+        at = app(f"""
+def first() -> None:
+    st.slider("Level", 0, 20, 10, key="level")
+
+def second() -> None:
+    st.text_input("Note", key="page_two_note")
+
+sp.persist(["level", "page_two_note"], namespace="{NS}")
+st.navigation([st.Page(first, title="One"), st.Page(second, title="Two")]).run()
+""")
+        with caplog.at_level(logging.WARNING, logger="streamlit_persist"):
+            at.run()
+            at.slider(key="level").set_value(12).run()
+            at.run()
+        assert not at.exception
+        assert browser.values(namespace=NS) == {"level": 12}
+        assert [r.getMessage() for r in caplog.records if "matched nothing" in r.getMessage()] == []
+
+    def test_a_catch_all_leaves_the_librarys_own_keys_alone(self, caplog: pytest.LogCaptureFixture) -> None:
+        """``"*"`` selects the app's keys, never the bridge's mounts, the share button or the library's state.
+
+        Real component mounts (no MemoryBrowser): their values are in session state too.
+        """
+        body = f"""
+p = sp.persist(["*"], namespace="{NS}", share=["*"])
+st.session_state.setdefault("note", "hi")
+p.share_button()
+st.code(p.share_url(base_url="http://x.test/"), language=None)
+st.write(repr(sorted(p.restored_from)))
+"""
+        at = app(body)
+        with caplog.at_level(logging.WARNING, logger="streamlit_persist"):
+            at.run()
+            at.run()
+        assert "_streamlit_persist/streamlit_persist/end" in at.session_state, "the test needs the real mounts"
+        assert [r.getMessage() for r in caplog.records if r.name == "streamlit_persist"] == []
+        link = parse_qs(urlsplit(at.code[0].value).query)["state"][0]
+        with MemoryBrowser():
+            opened = app(body)
+            opened.query_params["state"] = link
+            opened.run()
+        assert opened.markdown[0].value == repr(["note"])
 
     def test_an_exclusion_keeps_a_key_out(self, browser: MemoryBrowser) -> None:
         at = app(f"""
