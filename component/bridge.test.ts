@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { handle, missing, type Environment, type SessionRecord } from "./bridge";
 import { entriesHash } from "./hash";
 import type { Check, PersistData } from "./protocol";
-import { decodePayload, parseData } from "./protocol";
+import { decodePayload, parseData, PROTOCOL_VERSION, versionMismatch } from "./protocol";
 import { TabSync } from "./sync";
 
 /** An in-memory Storage with an optional quota (in UTF-16 code units, keys + values). */
@@ -272,4 +272,21 @@ describe("parseData", () => {
   ])("rejects %j", (raw) => {
     expect(parseData(raw)).toBeNull();
   });
+});
+
+describe("versionMismatch", () => {
+  it("tells the Python session of another protocol version why nothing happens", () => {
+    const told = versionMismatch({ ...data(), v: PROTOCOL_VERSION + 1, writes: { a: 1 } });
+    expect(told?.sid).toBe(data().sid);
+    expect(told?.failures).toHaveLength(1);
+    expect(told?.failures?.[0]?.kind).toBe("storage");
+    expect(told?.failures?.[0]?.message).toContain(`protocol ${PROTOCOL_VERSION} and the server ${PROTOCOL_VERSION + 1}`);
+  });
+
+  it.each([null, "text", { v: 1 }, { ...data(), v: PROTOCOL_VERSION }, { ...data(), sid: 7, v: 9 }])(
+    "stays silent for %j",
+    (raw) => {
+      expect(versionMismatch(raw)).toBeNull();
+    },
+  );
 });

@@ -7,7 +7,7 @@
 import type { FrontendRenderer } from "@streamlit/component-v2-lib";
 import { handle, missing, type SessionRecord } from "./bridge";
 import { pageState, withWaiting } from "./page";
-import { decodePayload, MESSAGE_EVENT, parseData, type PersistMessage } from "./protocol";
+import { decodePayload, MESSAGE_EVENT, parseData, type PersistMessage, versionMismatch } from "./protocol";
 import { openStorage } from "./store";
 import { TabSync } from "./sync";
 
@@ -20,12 +20,20 @@ const GAP_MS = 250;
 // early copy (early.ts) may have applied a run already.
 const page = pageState(window);
 const tabSync = new TabSync(window, () => openStorage("local"));
+const toldMismatch = new Set<string>(); // Python sessions told once: each message costs a run
+
 
 const render: FrontendRenderer<State, unknown> = ({ data, parentElement, setTriggerValue }) => {
   try {
-    const parsed = parseData(decodePayload(data));
+    const decoded = decodePayload(data);
+    const parsed = parseData(decoded);
     if (parsed === null) {
       console.warn("[streamlit-persist] Ignoring data of an unknown shape", data);
+      const mismatch = versionMismatch(decoded);
+      if (mismatch !== null && !toldMismatch.has(mismatch.sid)) {
+        toldMismatch.add(mismatch.sid);
+        setTriggerValue(MESSAGE_EVENT, mismatch);
+      }
       return;
     }
     const handled = handle(parsed, { storage: openStorage(parsed.storage), sessions: page.sessions, doc: document });

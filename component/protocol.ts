@@ -88,6 +88,20 @@ export function decodePayload(raw: unknown): unknown {
   }
 }
 
+/**
+ * Data from a Python side of another protocol version (a page left open across an upgrade,
+ * a cached module): the failure to tell Python, whose `sid` and `failures` keep their shape
+ * in every version. Null for anything else.
+ */
+export function versionMismatch(raw: unknown): PersistMessage | null {
+  if (!isObject(raw) || typeof raw["sid"] !== "string" || raw["v"] === PROTOCOL_VERSION) return null;
+  const theirs = typeof raw["v"] === "number" ? String(raw["v"]) : "unknown";
+  const message =
+    `the browser module speaks protocol ${PROTOCOL_VERSION} and the server ${theirs}: ` +
+    "nothing was read or written; reloading the page loads the matching module";
+  return { sid: raw["sid"], failures: [{ slot: "", kind: "storage", message }] };
+}
+
 /** Validate untrusted data; null when it is not a message this module understands. */
 export function parseData(raw: unknown): PersistData | null {
   if (!isObject(raw)) return null;

@@ -191,6 +191,19 @@ class TestFootprint:
 
 
 class TestCorruptEntries:
+    def test_a_module_of_another_protocol_version_says_so(
+        self, streamlit_app: StreamlitAppFactory, page: Page
+    ) -> None:
+        """A page whose browser module speaks another protocol than the server (open across an
+        upgrade) reads and writes nothing, and tells Python once: an error, not silence."""
+        server = streamlit_app("mismatch_app.py")
+        page.goto(server.url)
+        expect_line(page, "error storage None: the browser module speaks protocol 2 and the server 99: nothing was "
+                    "read or written; reloading the page loads the matching module")
+        wait_for_app(page)
+        expect_no_streamlit_exception(page)
+        assert storage_items(page) == {}
+
     def test_corrupt_entries_dropped_reported_others_restored(
         self, streamlit_app: StreamlitAppFactory, page: Page
     ) -> None:
