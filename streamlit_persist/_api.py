@@ -78,7 +78,8 @@ def persist(
     share_param : str
         The query parameter that carries a share link.
     store : str, store object or None
-        Where ``"user"`` and ``"app"`` values live: ``"sqlite:///path.db"``; by default
+        Where ``"user"`` and ``"app"`` values live: ``"sqlite:///path.db"`` or
+        ``"redis://host:6379/0"`` (several replicas); by default
         ``STREAMLIT_PERSIST_STORE``, then ``st.secrets["persist"]["store"]``, then
         ``.streamlit/persist.sqlite3`` beside the main script.
 

@@ -9,8 +9,8 @@ cannot collide:
 - ``<prefix>:s:<ns>:<scope>:<owner>``: the set of keys of a space (expired members are
   dropped when read);
 - ``<prefix>:seq``: the store-wide revision sequence;
-- ``<prefix>:changes``: the channel of change notices, ``<revision> <space> <key>`` only,
-  never values;
+- ``<prefix>:changes``: the channel of change notices: revision, space, the writing session
+  and the keys, never values;
 - ``<prefix>:lock:...`` and ``<prefix>:link:<id>``: ``with`` blocks and short share links.
 
 Writes run as one Lua script (revision, values, key set, expiry, notice: all or nothing);

@@ -243,7 +243,8 @@ def shared(
     ttl : timedelta or None
         The value expires this long after it was last written.
     store : str, store object or None
-        Where it lives: ``"sqlite:///path.db"``; by default ``STREAMLIT_PERSIST_STORE``, then
+        Where it lives: ``"sqlite:///path.db"`` or ``"redis://host:6379/0"`` (several replicas);
+        by default ``STREAMLIT_PERSIST_STORE``, then
         ``st.secrets["persist"]["store"]``, then ``.streamlit/persist.sqlite3`` beside the
         main script.
     secret : like ``persist(secret=...)``

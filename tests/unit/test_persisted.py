@@ -284,6 +284,22 @@ st.text_input("Name", key="name")
         assert error.kind == "unassignable"
         assert "Streamlit never lets session state set it" in error.message
 
+    def test_keys_of_event_and_file_widgets_are_named_even_with_nothing_stored(self, browser: MemoryBrowser) -> None:
+        """The README's promise: listed by name, such keys are reported, not skipped in silence."""
+        at = app(f"""
+import pandas as pd
+p = sp.persist(["ed", "up", "chat", "sel"], namespace="{NS}")
+st.data_editor(pd.DataFrame({{"a": [1]}}), key="ed")
+st.file_uploader("Upload", key="up")
+st.chat_input("Say", key="chat")
+st.dataframe(pd.DataFrame({{"a": [1]}}), key="sel", on_select="rerun")
+st.write(repr(sorted((e.kind, e.key) for e in p.errors)))
+""").run()
+        at.run()
+        assert not at.exception
+        assert at.markdown[0].value == repr([("unassignable", k) for k in ("chat", "ed", "sel", "up")])
+        assert browser.values(namespace=NS) == {}
+
     def test_hostile_messages_are_ignored(self, browser: MemoryBrowser) -> None:
         """Whatever arrives as a browser message, nothing raises and nothing is applied."""
         at = app(f'sp.persist(["x"], namespace="{NS}")').run()
