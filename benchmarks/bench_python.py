@@ -40,10 +40,15 @@ Each round builds a new session per (n, keys) and takes one ``restore`` and one 
 sample, then ``--reruns`` samples of each other kind; the order of ``literal``/``glob`` flips each
 round. Medians over all rounds. ``gc.collect()`` runs before every timed run.
 
+``--profile`` instead runs one restore (a return visit's first run, literal keys) per ``n``
+under ``cProfile`` and prints where the library's time goes: the inclusive time of each step
+(:data:`STEPS`; profiling slows every call, so read shares, not milliseconds).
+
 Usage::
 
     .venv/bin/python benchmarks/bench_python.py                 # 5 rounds x 5 reruns, n = 10,100,1000,10000
     .venv/bin/python benchmarks/bench_python.py --rounds 2 --reruns 3 --n 10,1000
+    .venv/bin/python benchmarks/bench_python.py --profile       # where a restore's time goes
 
 Writes ``benchmarks/results/python.json``.
 """
@@ -51,8 +56,10 @@ Writes ``benchmarks/results/python.json``.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import logging
+import pstats
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -81,6 +88,21 @@ VALUE_SIZE: Final = 100
 DEFAULT_N: Final = "10,100,1000,10000"
 KINDS: Final = ("restore", "second run", "unchanged", "one change")
 TIMEOUT_S: Final = 600.0
+# The steps of a restore, as (module, function) and what they are; inclusive times (they nest).
+STEPS: Final = (
+    ("_api", "persist", "persist() call"),
+    ("_persisted", "_end_of_run", "end of run"),
+    ("_boot", "read", "boot cookie: check and unpack"),
+    ("_keys", "__init__", "key selection: built"),
+    ("_restore", "open_entries", "open and decode every entry"),
+    ("_envelope", "open_token", "  of which: open (header, integrity, expiry)"),
+    ("_codec", "loads", "  of which: decode (type-exact JSON)"),
+    ("_streamlit", "assign", "assignment into session state"),
+    ("_persisted", "_stage_session_state", "look for changes to store"),
+    ("_outbox", "compose", "message to the browser: composed"),
+    ("testing", "_deliver", "in-memory browser answering (the page's work in reality)"),
+    ("_persisted", "_receive", "the answer handled (hydration: open, decode, assign)"),
+)
 
 
 class LibraryClock:
@@ -298,12 +320,62 @@ def checks(series: Sequence[Series]) -> list[str]:
     return problems
 
 
+@contextmanager
+def profiled(profiler: cProfile.Profile) -> Iterator[None]:
+    """Profile ``persist`` and the end-of-run hook: they run in AppTest's script thread."""
+
+    def under_profiler(function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return profiler.runcall(function, *args, **kwargs)
+
+        return call
+
+    originals = (streamlit_persist.persist, _persisted.Persisted._end_of_run)
+    streamlit_persist.persist = under_profiler(originals[0])
+    _persisted.Persisted._end_of_run = under_profiler(originals[1])  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        streamlit_persist.persist = originals[0]
+        _persisted.Persisted._end_of_run = originals[1]  # type: ignore[method-assign]
+
+
+def profile(counts: Sequence[int]) -> str:
+    """A table: each restore step's inclusive time (ms, under cProfile) and share of the library's."""
+    columns: list[dict[str, float]] = []
+    for n in counts:
+        clock = LibraryClock()
+        storage, memo = seeded_storage(n), dict[str, str | None]()
+        Session(clock, n, "literal", storage, memo).run()  # warm: imports, compilation
+        session = Session(clock, n, "literal", storage, memo)
+        profiler = cProfile.Profile()
+        with profiled(profiler):
+            session.run()
+        inclusive: dict[tuple[str, str], float] = {}
+        for (path, _, function), row in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+            module = Path(path).stem
+            if "streamlit_persist" in path:
+                inclusive[(module, function)] = inclusive.get((module, function), 0.0) + row[3]
+        columns.append({label: inclusive.get((m, f), 0.0) * 1000 for m, f, label in STEPS})
+    header = "| step | " + " | ".join(f"{n:,} keys" for n in counts) + " |"
+    lines = [header, "|---|" + "---:|" * len(counts)]
+    for _, _, label in STEPS:
+        cells = []
+        for column in columns:
+            total = column[STEPS[0][2]] + column[STEPS[1][2]]
+            share = column[label] / total * 100 if total else 0.0
+            cells.append(f"{column[label]:.1f} ms ({share:.0f}%)")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=5, help="new sessions per (n, keys) (default 5)")
     parser.add_argument("--reruns", type=int, default=5, help="samples of each rerun kind per session (default 5)")
     parser.add_argument("--n", default=DEFAULT_N, help=f"comma-separated key counts (default {DEFAULT_N})")
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="JSON output path")
+    parser.add_argument("--profile", action="store_true", help="where one restore's time goes, per n")
     return parser.parse_args(argv)
 
 
@@ -314,6 +386,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         lambda record: "missing ScriptRunContext" not in record.getMessage()
     )
     counts = [int(x) for x in args.n.split(",") if x.strip()]
+    if args.profile:
+        print(profile(counts))
+        return 0
     modes = ["literal", "glob"]
     series: dict[tuple[int, str, str], Series] = {}
     for n in counts:
