@@ -14,6 +14,22 @@ from tests.support.pages import read_runs, wait_for_app
 
 HYDRATION_MS: Final = 20_000
 
+# A fragment of a page init script (it needs `now()` in scope: performance.timeOrigin +
+# performance.now(), one clock for every page of a browser): window.__spWatch(text) arms a
+# MutationObserver that stamps window.__spSeen when `text` first appears in the page.
+WATCH_TEXT_JS: Final = """
+  window.__spSeen = null;
+  let target = null;
+  const check = () => {
+    if (target !== null && window.__spSeen === null && document.body
+        && document.body.textContent.includes(target)) {
+      window.__spSeen = now();
+    }
+  };
+  window.__spWatch = (text) => { target = text; window.__spSeen = null; check(); };
+  new MutationObserver(check).observe(document, {childList: true, subtree: true, characterData: true});
+"""
+
 _READ_STORAGE_JS: Final = """(kind) => {
   const s = kind === "local" ? window.localStorage : window.sessionStorage;
   const out = {};

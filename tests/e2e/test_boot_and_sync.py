@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from streamlit_persist import _boot, _codec, _encoding, _envelope
+from tests.e2e.browser_helpers import WATCH_TEXT_JS
 from tests.support.fixtures import ConsoleErrors, NewContext, StreamlitAppFactory
 from tests.support.pages import element_by_key, expect_no_streamlit_exception, read_runs, wait_for_app
 from tests.support.streamlit_server import COOKIE_SECRET, StreamlitServer
@@ -68,17 +69,7 @@ _INSTRUMENT_JS: Final = """
   };
   wrap("setItem");
   wrap("removeItem");
-  window.__spSeen = null;
-  let target = null;
-  const check = () => {
-    if (target !== null && window.__spSeen === null && document.body
-        && document.body.textContent.includes(target)) {
-      window.__spSeen = now();
-    }
-  };
-  window.__spWatch = (text) => { target = text; window.__spSeen = null; check(); };
-  new MutationObserver(check).observe(document, {childList: true, subtree: true, characterData: true});
-})();
+""" + WATCH_TEXT_JS + """})();
 """
 
 # Records whether a text ever appeared in the DOM of this page load (a "flash" of defaults).

@@ -33,7 +33,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from streamlit_persist import _envelope
-from tests.e2e.browser_helpers import expect_line
+from tests.e2e.browser_helpers import WATCH_TEXT_JS, expect_line
 from tests.support.fixtures import NewContext, StreamlitAppFactory
 from tests.support.pages import element_by_key, expect_no_streamlit_exception, read_runs, wait_for_app
 from tests.support.streamlit_server import StreamlitServer
@@ -73,17 +73,7 @@ _INSTRUMENT_JS: Final = """
   };
   document.addEventListener("keydown", acted, true);
   document.addEventListener("click", acted, true);
-  window.__spSeen = null;
-  let target = null;
-  const check = () => {
-    if (target !== null && window.__spSeen === null && document.body
-        && document.body.textContent.includes(target)) {
-      window.__spSeen = now();
-    }
-  };
-  window.__spWatch = (text) => { target = text; window.__spSeen = null; check(); };
-  new MutationObserver(check).observe(document, {childList: true, subtree: true, characterData: true});
-})();
+""" + WATCH_TEXT_JS + """})();
 """
 
 

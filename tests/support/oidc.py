@@ -16,21 +16,13 @@ browser with an empty body, so nothing leaves the machine and no console error i
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
-from types import TracebackType
-from typing import Final, Self
+from typing import Final
 from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Page, Route
 
+from tests.support.process import Service, ServiceError, http_body
 from tests.support.streamlit_server import HOST, free_port
 
 IDP_HOST: Final = "127.0.0.1"
@@ -41,11 +33,11 @@ CLIENT_SECRET: Final = "streamlit-persist-tests-client-secret"  # the mock accep
 AUTH_COOKIE_SECRET: Final = "streamlit-persist-tests-auth-cookie-secret-7c21"
 
 
-class OidcProviderError(RuntimeError):
+class OidcProviderError(ServiceError):
     """The provider did not start; the message carries what it printed."""
 
 
-class OidcProvider:
+class OidcProvider(Service):
     """``python -m oidc_provider_mock`` on a free loopback port, as a context manager.
 
     Parameters
@@ -56,12 +48,16 @@ class OidcProvider:
         Seconds to wait for its discovery document.
     """
 
+    error = OidcProviderError
+
     def __init__(self, *, port: int | None = None, startup_timeout: float = 30.0) -> None:
+        super().__init__(startup_timeout=startup_timeout)
         self.port = port if port is not None else free_port()
-        self.startup_timeout = startup_timeout
-        self.log_path: Path | None = None
         self.metadata: dict[str, object] = {}
-        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def name(self) -> str:
+        return "oidc-provider-mock"
 
     @property
     def url(self) -> str:
@@ -81,72 +77,18 @@ class OidcProvider:
             raise OidcProviderError("the provider is not started")
         return issuer
 
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "oidc_provider_mock", "--host", IDP_HOST, "--port", str(self.port)]
 
-    def start(self) -> None:
-        """Start the process and wait until it serves its discovery document."""
-        fd, log_name = tempfile.mkstemp(prefix="oidc-provider-mock-", suffix=".log")
-        self.log_path = Path(log_name)
-        env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
-        with os.fdopen(fd, "wb") as log:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "oidc_provider_mock", "--host", IDP_HOST, "--port", str(self.port)],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
+    def environment(self) -> dict[str, str]:
+        return {**super().environment(), "NO_COLOR": "1"}
 
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if not self.running:
-                raise OidcProviderError(f"oidc-provider-mock exited during start-up.\n{self.logs()}")
-            try:
-                with urllib.request.urlopen(self.metadata_url, timeout=2) as response:  # loopback only
-                    self.metadata = json.loads(response.read().decode())
-                    return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.1)
-        raise OidcProviderError(f"oidc-provider-mock not ready after {self.startup_timeout:.0f}s.\n{self.logs()}")
-
-    def stop(self) -> None:
-        """Terminate its process group (SIGTERM, then SIGKILL after 10 s). Idempotent."""
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-
-    def logs(self) -> str:
-        """Everything the provider printed so far."""
-        if self.log_path is None or not self.log_path.exists():
-            return ""
-        return self.log_path.read_text(errors="replace")
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def ready(self) -> bool:
+        body = http_body(self.metadata_url)
+        if body is None:
+            return False
+        self.metadata = json.loads(body.decode())
+        return True
 
 
 def auth_secrets(provider: OidcProvider, *, app_port: int) -> str:

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import shutil
 import socket
-import subprocess
 import tempfile
-import time
-from pathlib import Path
 from types import TracebackType
-from typing import IO, Self
 
+from tests.support.process import Service, ServiceError
 from tests.support.streamlit_server import free_port
 
 
-class RedisServerError(RuntimeError):
+class RedisServerError(ServiceError):
     """redis-server is missing or did not start."""
 
 
@@ -33,20 +30,25 @@ def redis_server_path() -> str:
     return found
 
 
-class RedisServer:
+class RedisServer(Service):
+    error = RedisServerError
+
     def __init__(self, port: int | None = None, *, durable: bool = False) -> None:
+        super().__init__(startup_timeout=10)
         self.port = port if port is not None else free_port()
         self.durable = durable
         self._dir = tempfile.TemporaryDirectory(prefix="sp-redis-")
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+
+    @property
+    def name(self) -> str:
+        return "redis-server"
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> None:
-        command = [
+    def command(self) -> list[str]:
+        return [
             redis_server_path(),
             "--port", str(self.port),
             "--bind", "127.0.0.1",
@@ -55,37 +57,17 @@ class RedisServer:
             *(("--appendonly", "yes", "--appendfsync", "always") if self.durable else ("--appendonly", "no")),
             "--protected-mode", "yes",
         ]  # fmt: skip
-        self._log = open(Path(self._dir.name) / "redis.log", "ab")  # noqa: SIM115  # closed by stop()
-        self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RedisServerError(f"redis-server did not answer on port {self.port}")
 
-    def stop(self, *, kill: bool = False) -> None:
-        if self._process is not None:
-            if kill:
-                self._process.kill()
-            else:
-                self._process.terminate()
-            self._process.wait(timeout=10)
-            self._process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
+    def ready(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.stop()
+        super().__exit__(exc_type, exc, tb)
         self._dir.cleanup()

@@ -10,18 +10,13 @@ The server's stdout and stderr go to a temporary log file (:attr:`StreamlitServe
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Final, Self
+from typing import Final
+
+from tests.support.process import Service, ServiceError, http_body
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 HOST: Final = "localhost"
@@ -44,7 +39,7 @@ _BASE_ARGS: Final[tuple[str, ...]] = (
 )
 
 
-class StreamlitServerError(RuntimeError):
+class StreamlitServerError(ServiceError):
     """The app server did not become healthy; the message carries its captured output."""
 
 
@@ -56,7 +51,7 @@ def free_port() -> int:
         return port
 
 
-class StreamlitServer:
+class StreamlitServer(Service):
     """``streamlit run <app>`` in its own process group, as a context manager.
 
     Parameters
@@ -76,6 +71,8 @@ class StreamlitServer:
         Seconds to wait for ``/_stcore/health`` to answer ``ok``.
     """
 
+    error = StreamlitServerError
+
     def __init__(
         self,
         app: str | os.PathLike[str],
@@ -91,9 +88,7 @@ class StreamlitServer:
         self.extra_args = tuple(extra_args)
         self.env = dict(env or {})
         self.port = port if port is not None else free_port()
-        self.startup_timeout = startup_timeout
-        self.log_path: Path | None = None
-        self._process: subprocess.Popen[bytes] | None = None
+        super().__init__(startup_timeout=startup_timeout)
 
     @property
     def url(self) -> str:
@@ -101,8 +96,8 @@ class StreamlitServer:
         return f"http://{HOST}:{self.port}/"
 
     @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+    def name(self) -> str:
+        return f"streamlit-{self.app.stem}"
 
     def command(self) -> list[str]:
         """The exact command line the server is started with."""
@@ -118,16 +113,18 @@ class StreamlitServer:
             *self.extra_args,
         ]
 
-    def _process_env(self) -> dict[str, str]:
-        env = {**os.environ, **self.env}
+    def environment(self) -> dict[str, str]:
+        env = {**super().environment(), **self.env}
         paths = [str(REPO_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
-        env.setdefault("PYTHONUNBUFFERED", "1")
         env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", COOKIE_SECRET)
         return env
 
+    def working_directory(self) -> Path:
+        return self.cwd
+
     def start(self) -> None:
-        """Start the process and wait until it is healthy.
+        """Start the process and wait until ``/_stcore/health`` answers ``ok``.
 
         Raises
         ------
@@ -136,72 +133,10 @@ class StreamlitServer:
         """
         if not self.app.is_file():
             raise FileNotFoundError(f"App script not found: {self.app}")
-        fd, log_name = tempfile.mkstemp(prefix=f"streamlit-{self.app.stem}-", suffix=".log")
-        self.log_path = Path(log_name)
-        with os.fdopen(fd, "wb") as log:
-            self._process = subprocess.Popen(
-                self.command(),
-                cwd=self.cwd,
-                env=self._process_env(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, so stop() reaches every child
-            )
-        try:
-            self._wait_healthy()
-        except BaseException:
-            self.stop()
-            raise
+        super().start()
 
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + self.startup_timeout
-        health = f"http://{HOST}:{self.port}/_stcore/health"
-        while time.monotonic() < deadline:
-            if not self.running:
-                raise StreamlitServerError(f"{self.app.name} exited during start-up.\n{self.logs()}")
-            try:
-                with urllib.request.urlopen(health, timeout=2) as response:  # localhost only
-                    if response.read().decode().strip() == "ok":
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.1)
-        raise StreamlitServerError(
-            f"{self.app.name} not healthy after {self.startup_timeout:.0f}s at {health}.\n{self.logs()}"
-        )
-
-    def stop(self) -> None:
-        """Terminate the process group (SIGTERM, then SIGKILL after 10 s). Idempotent."""
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-
-    def logs(self) -> str:
-        """Everything the server printed so far (stdout and stderr interleaved)."""
-        if self.log_path is None or not self.log_path.exists():
-            return ""
-        return self.log_path.read_text(errors="replace")
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def ready(self) -> bool:
+        return (http_body(f"http://{HOST}:{self.port}/_stcore/health") or b"").decode().strip() == "ok"
 
     def __repr__(self) -> str:
         return f"StreamlitServer({str(self.app)!r}, url={self.url!r}, running={self.running})"
