@@ -2,7 +2,9 @@
 
 SQLite done right for several processes: WAL, ``busy_timeout``, ``BEGIN IMMEDIATE`` for
 read-modify-write (a deferred transaction that upgrades to a write lock fails with
-SQLITE_BUSY instead of waiting), one connection per thread, and a watcher thread per process
+SQLITE_BUSY instead of waiting), connections lent per operation from a few kept open (Streamlit
+runs every script run on a new thread: a connection per thread would leak one per run), and a
+watcher thread per process
 that notices commits of other connections through ``PRAGMA data_version``. Deletions leave a
 tombstone (token NULL) for a while, so watchers see them too. WAL needs every process on one
 host (not NFS).
@@ -23,6 +25,7 @@ from streamlit_persist.exceptions import PersistError
 
 BUSY_TIMEOUT_MS: Final = 5_000
 POLL_SECONDS: Final = 0.1
+IDLE_CONNECTIONS: Final = 4  # kept open between operations; more are opened under load, then closed
 TOMBSTONE_SECONDS: Final = 24 * 3600
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -50,13 +53,12 @@ class SqliteStore:
         self.path = Path(path)
         self._busy_timeout = busy_timeout
         self.url = f"sqlite:///{self.path}"
-        self._local = threading.local()
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
         self._seen = 0
         self._closed = threading.Event()
-        self._connections: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []
         self.on_close: Callable[[SqliteStore], None] | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,8 +158,10 @@ class SqliteStore:
             db = self._connect()
         except sqlite3.Error:
             return
-        with self._lock:
-            self._connections.append(db)
+        with contextlib.closing(db):
+            self._poll(db)
+
+    def _poll(self, db: sqlite3.Connection) -> None:
         version = None
         while not self._closed.wait(POLL_SECONDS):
             try:
@@ -228,7 +232,7 @@ class SqliteStore:
         if self._watcher is not None:
             self._watcher.join(timeout=2)
         with self._lock:
-            connections, self._connections = self._connections, []
+            connections, self._idle = self._idle, []
         for db in connections:
             with contextlib.suppress(sqlite3.Error):
                 db.close()
@@ -245,13 +249,21 @@ class SqliteStore:
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        """This thread's connection (scripts run on their own threads)."""
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        """A connection for one operation: an idle one or a new one, kept afterwards if few are."""
+        with self._lock:
+            db = self._idle.pop() if self._idle else None
         if db is None:
-            db = self._local.db = self._connect()
+            db = self._connect()
+        try:
+            yield db
+        finally:
             with self._lock:
-                self._connections.append(db)
-        yield db
+                keep = not db.in_transaction and len(self._idle) < IDLE_CONNECTIONS and not self._closed.is_set()
+                if keep:
+                    self._idle.append(db)
+            if not keep:
+                with contextlib.suppress(sqlite3.Error):
+                    db.close()
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

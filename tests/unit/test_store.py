@@ -5,6 +5,7 @@ failures as PersistError."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import subprocess
@@ -19,7 +20,7 @@ import pytest
 from streamlit_persist import __main__ as cli
 from streamlit_persist import _live
 from streamlit_persist._redis import RedisStore
-from streamlit_persist._sqlite import SqliteStore
+from streamlit_persist._sqlite import IDLE_CONNECTIONS, SqliteStore
 from streamlit_persist._store import RECONNECTED, Change, Entry, Space, Store
 from streamlit_persist._stores import open_store
 from streamlit_persist.exceptions import PersistError, UsageError
@@ -88,6 +89,24 @@ class TestReadWrite:
             holder.execute("ROLLBACK")
         assert store.read(APP)["a"].token == "t1"
 
+    def test_a_thread_per_script_run_does_not_leave_a_connection_each(self, tmp_path: Path) -> None:
+        """Streamlit runs each script run on a new thread: 200 of them must not hold 200 connections."""
+        store = SqliteStore(tmp_path / "s.db")
+        space = Space("ns", "app")
+
+        def files_open() -> int:
+            return sum(1 for fd in Path("/proc/self/fd").iterdir() if str(tmp_path) in os.path.realpath(fd))
+
+        try:
+            for i in range(200):  # one after another, like script runs
+                thread = threading.Thread(target=lambda i=i: (store.write(space, {"k": str(i)}, {}), store.read(space)))
+                thread.start()
+                thread.join()
+            assert store.read(space)["k"].token == "199"
+            assert files_open() <= 3 * (IDLE_CONNECTIONS + 1)  # database, WAL (and shm) per connection
+        finally:
+            store.close()
+
 
 class TestAtomicity:
     def test_concurrent_updates_never_lose_one(self, store: Store) -> None:
@@ -112,6 +131,7 @@ class TestAtomicity:
             assert held.token is None
             held.set('["milk"]')
         assert store.read(APP)["todos"].token == '["milk"]'
+
         def failing_block() -> None:
             with store.locked(APP, "todos") as held:
                 held.set('["eggs"]')
@@ -135,8 +155,7 @@ for _ in range(int(sys.argv[2])):
 def test_two_processes_on_one_file_never_lose_an_update(store: Store) -> None:
     """Two other processes x 500 updates, plus 200 here, on one store: every one counted."""
     processes = [
-        subprocess.Popen([sys.executable, "-c", _BUMP, url_of(store), "500"], stderr=subprocess.PIPE)
-        for _ in range(2)
+        subprocess.Popen([sys.executable, "-c", _BUMP, url_of(store), "500"], stderr=subprocess.PIPE) for _ in range(2)
     ]
     for _ in range(200):
         store.update(APP, "n", lambda token: str(int(token or "0") + 1))
