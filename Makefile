@@ -58,6 +58,7 @@ bench: setup build chromium redis
 	$(PY) benchmarks/bench_tabs.py
 	$(PY) benchmarks/bench_protection.py
 	$(PY) benchmarks/bench_link_length.py
+	$(PY) benchmarks/bench_server.py
 
 # The Redis store's tests start their own redis-server (Debian's package) on a free port.
 redis:
