@@ -150,7 +150,7 @@ class _WheelServer(StreamlitServer):
     def command(self) -> list[str]:
         return [str(self.python), *super().command()[1:]]
 
-    def _process_env(self) -> dict[str, str]:
+    def environment(self) -> dict[str, str]:
         env = _clean_env()
         env["PYTHONUNBUFFERED"] = "1"
         return env
