@@ -36,7 +36,7 @@ describe("applyEarly (the inline copy of a page load's first run)", () => {
   beforeEach(() => {
     localStorage.clear();
     delete (window as unknown as Record<string, unknown>)["__streamlitPersist"];
-    document.cookie = `${COOKIE}=; Max-Age=0; Path=/`;
+    document.cookie = `${COOKIE}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/`; // as cookie.ts deletes: happy-dom keeps a Max-Age=0 cookie until the clock ticks
     vi.spyOn(console, "warn").mockImplementation(() => undefined);
   });
   afterEach(() => vi.restoreAllMocks());
