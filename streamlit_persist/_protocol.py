@@ -8,11 +8,14 @@ throws; Python owns codecs, crypto and every decision. Types mirror
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, NotRequired, TypedDict
 
 import orjson
 import streamlit as st
+
+from streamlit_persist._encoding import entries_hash
 
 COMPONENT_NAME: Final = "streamlit-persist.bridge"
 PROTOCOL_VERSION: Final = 2
@@ -69,6 +72,25 @@ class PersistMessage(TypedDict):
     failures: NotRequired[list[Failure]]
     resync: NotRequired[int]  # every write up to this revision is applied; later ones were missed
     sync: NotRequired[dict[str, str | None]]  # entries another tab changed (None: removed)
+
+
+def answer(check: Check, held: Mapping[str, str]) -> Answer | None:
+    """The browser module's answer to ``check`` over ``held`` (slot -> token); None if the claim holds."""
+    select = re.compile(check["select"])
+    entries = {slot: token for slot, token in held.items() if select.match(slot)}
+    if check["h"] is None or entries_hash(entries) != check["h"]:
+        return {"req": check["req"], "entries": entries}
+    return None
+
+
+def reply(sid: str, answers: list[Answer], failures: list[Failure]) -> PersistMessage | None:
+    """A message to Python, or None when it would carry nothing (each one costs a script run)."""
+    message: PersistMessage = {"sid": sid}
+    if answers:
+        message["answers"] = answers
+    if failures:
+        message["failures"] = failures
+    return message if len(message) > 1 else None
 
 
 @functools.cache

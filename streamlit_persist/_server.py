@@ -12,12 +12,11 @@ session as ``sync`` messages through the hub (``_live``), and the session is rer
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 
-from streamlit_persist._encoding import entries_hash
+from streamlit_persist import _protocol
 from streamlit_persist._protocol import Answer, Failure, PersistData, PersistMessage
 from streamlit_persist._store import EVERYTHING, Change, Space, Store
 from streamlit_persist.exceptions import PersistError
@@ -52,11 +51,7 @@ class ServerSide:
                 failures.append({"slot": "", "kind": "store", "message": error.message})
             else:
                 self._known.update(held)
-                for check in data["checks"]:
-                    select = re.compile(check["select"])
-                    entries = {slot: token for slot, token in held.items() if select.match(slot)}
-                    if check["h"] is None or entries_hash(entries) != check["h"]:
-                        answers.append({"req": check["req"], "entries": entries})
+                answers = [a for check in data["checks"] if (a := _protocol.answer(check, held)) is not None]
         with self._writing:
             for slot, token in data["writes"].items():
                 if data["rev"] >= self._newest.get(slot, 0):
@@ -64,12 +59,7 @@ class ServerSide:
                     self._unsent[slot] = token
             if self._unsent:
                 failures.extend(self._write(dict(self._unsent)))
-        reply: PersistMessage = {"sid": data["sid"]}
-        if answers:
-            reply["answers"] = answers
-        if failures:
-            reply["failures"] = failures
-        return reply if len(reply) > 1 else None
+        return _protocol.reply(data["sid"], answers, failures)
 
     def _write(self, writes: Mapping[str, str | None]) -> list[Failure]:
         now = int(time.time())

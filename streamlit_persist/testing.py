@@ -21,7 +21,6 @@ Examples
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import tempfile
 from collections.abc import Callable, Mapping
@@ -29,8 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
-from streamlit_persist import _boot, _codec, _crypto, _envelope, _persisted, _store, _stores, _streamlit
-from streamlit_persist._encoding import entries_hash
+from streamlit_persist import _boot, _codec, _crypto, _envelope, _persisted, _protocol, _store, _stores, _streamlit
 from streamlit_persist._protocol import Answer, Failure, PersistData, PersistMessage, StorageKind
 from streamlit_persist._sqlite import SqliteStore
 
@@ -134,10 +132,9 @@ class MemoryBrowser:
             if check["req"] in answered:
                 continue
             answered.add(check["req"])
-            select = re.compile(check["select"])
-            entries = {slot: token for slot, token in _under(items, prefix).items() if select.match(slot)}
-            if check["h"] is None or entries_hash(entries) != check["h"]:
-                answers.append({"req": check["req"], "entries": entries})
+            found = _protocol.answer(check, _under(items, prefix))
+            if found is not None:
+                answers.append(found)
         failures: list[Failure] = []
         for slot, token in data["writes"].items():
             if token is None:
@@ -152,12 +149,7 @@ class MemoryBrowser:
                 self.cookies[cookie["name"]] = cookie["value"]
             else:
                 self.cookies.pop(cookie["name"], None)
-        reply: PersistMessage = {"sid": data["sid"]}
-        if answers:
-            reply["answers"] = answers
-        if failures:
-            reply["failures"] = failures
-        return reply if len(reply) > 1 else None
+        return _protocol.reply(data["sid"], answers, failures)
 
     def _fits(self, items: dict[str, str], name: str, token: str) -> bool:
         if self.quota is None:
