@@ -15,6 +15,7 @@ import functools
 import logging
 import re
 import threading
+import time
 import traceback
 import weakref
 from collections.abc import Callable, Iterable
@@ -860,8 +861,21 @@ def page_path() -> str:
 # Streamlit itself does when a source file changes).
 
 RERUN_DELAY_SECONDS: Final = 0.03  # changes arriving within this window cost one rerun
+PUSH_INTERVAL_SECONDS: Final = 0.3  # a session is rerun by others' changes at most this often
 _pending_reruns: set[str] = set()
+_last_push: dict[str, float] = {}  # session -> when others' changes last reran it (monotonic)
 _pending_lock = threading.Lock()
+
+
+def push_delay(last: float | None, now: float) -> float:
+    """How long to wait before rerunning a session for others' changes.
+
+    A burst of changes (a user clicking away, many users at once) costs each other session
+    about three runs a second, not one per change; a lone change waits only the short window.
+    """
+    if last is None:
+        return RERUN_DELAY_SECONDS
+    return max(RERUN_DELAY_SECONDS, last + PUSH_INTERVAL_SECONDS - now)
 
 
 def session_id() -> str | None:
@@ -885,6 +899,10 @@ def rerun_session(session: str) -> bool:
             if session in _pending_reruns:
                 return True
             _pending_reruns.add(session)
+            now = time.monotonic()
+            for gone in [s for s, at in _last_push.items() if at + PUSH_INTERVAL_SECONDS < now]:
+                del _last_push[gone]
+            delay = push_delay(_last_push.get(session), now)
 
         def rerun() -> None:
             active = Runtime.instance()._session_mgr.get_active_session_info(session) is not None
@@ -895,12 +913,12 @@ def rerun_session(session: str) -> bool:
                 return
             with _pending_lock:
                 _pending_reruns.discard(session)
+                if active:
+                    _last_push[session] = time.monotonic()
             if active:
                 app_session.request_rerun(app_session._client_state)
 
-        app_session._event_loop.call_soon_threadsafe(
-            lambda: app_session._event_loop.call_later(RERUN_DELAY_SECONDS, rerun)
-        )
+        app_session._event_loop.call_soon_threadsafe(lambda: app_session._event_loop.call_later(delay, rerun))
         return True
     except Exception:
         _LOGGER.debug("streamlit-persist: could not rerun session %s", session, exc_info=True)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from streamlit_persist import _store
+from streamlit_persist import _store, _streamlit
 from streamlit_persist._protocol import PersistData, PersistMessage
 from streamlit_persist._server import ServerSide
 from streamlit_persist._sqlite import SqliteStore
@@ -219,6 +219,37 @@ st.text(f"visits={{visits.value}} errors={{[(e.kind, e.key) for e in visits.erro
     def test_a_value_that_cannot_be_stored_is_refused_at_the_call(self) -> None:
         at = AppTest.from_string("import streamlit_persist as sp\nsp.shared('x', default=object())").run()
         assert "the default cannot be stored" in at.exception[0].message
+
+
+class TestPushPacing:
+    """Others' changes rerun a session soon, but a burst costs it a few runs, not one per change."""
+
+    def test_a_lone_change_waits_only_the_short_window(self) -> None:
+        assert _streamlit.push_delay(None, 100.0) == _streamlit.RERUN_DELAY_SECONDS
+        long_ago = 100.0 - 10 * _streamlit.PUSH_INTERVAL_SECONDS
+        assert _streamlit.push_delay(long_ago, 100.0) == _streamlit.RERUN_DELAY_SECONDS
+
+    def test_a_change_right_after_a_push_waits_for_the_interval(self) -> None:
+        delay = _streamlit.push_delay(100.0, 100.05)
+        assert delay == pytest.approx(_streamlit.PUSH_INTERVAL_SECONDS - 0.05)
+
+    def test_a_burst_of_changes_costs_a_few_runs(self) -> None:
+        """A change every 20 ms for 0.6 s (a user clicking away): 3 reruns, the last after the last change."""
+        pending_at: float | None = None
+        last: float | None = None
+        runs: list[float] = []
+        changes = [i * 0.02 for i in range(30)]
+        for at in changes:
+            if pending_at is not None and pending_at <= at:  # the pending rerun has happened
+                runs.append(pending_at)
+                last, pending_at = pending_at, None
+            if pending_at is None:  # otherwise this change joins the pending rerun
+                pending_at = at + _streamlit.push_delay(last, at)
+        assert pending_at is not None
+        runs.append(pending_at)
+        assert runs[-1] > changes[-1], "the last change has a rerun after it"
+        assert len(runs) == 3, runs
+
 
 
 LINK_APP = f"""
