@@ -138,6 +138,10 @@ def render(holdings: Holdings, *, show_values: bool) -> None:
     )
     if table:
         st.dataframe(table, hide_index=True, width="stretch")
+        st.caption(
+            "As stored when this run started: what code changes later in the run is stored when the run ends. "
+            "*not stored*: a widget at its default, which stores nothing."
+        )
     else:
         st.info("Nothing stored yet.")
     if holdings.errors:

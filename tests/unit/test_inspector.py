@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from streamlit_persist import _inspector
 from streamlit_persist._keys import INTERNAL_PREFIX
-from streamlit_persist.testing import MemoryBrowser
+from streamlit_persist.testing import MemoryBrowser, TemporaryStore
 
 NS = "t"
 SECRET = secrets.token_urlsafe(32)
@@ -95,6 +95,22 @@ q.inspector()
         browser.store({"name": secrets.token_urlsafe(3000)}, namespace=NS)  # incompressible
         at = app(PLAIN_APP).run()
         assert table(at)["name"]["stored in"] == "local"
+
+    def test_server_scoped_keys_live_on_the_server(self) -> None:
+        """storage="app": the row says "server (app)", with the times and value from the store's token."""
+        with TemporaryStore() as store:
+            store.store_values(NS, {"banner": "hi"})
+            at = app(f"""
+p = sp.persist(["banner"], namespace="{NS}", storage="app")
+p.inspector()
+""").run()
+            assert not at.exception
+            row = table(at)["banner"]
+            assert row["stored in"] == "server (app)"
+            assert row["value"] == "'hi'"
+            assert row["written"].endswith(" ago")
+            at.button(key=FORGET).click().run()
+            assert store.values(NS) == {}
 
     def test_age_and_expiry_come_from_the_token(self, browser: MemoryBrowser) -> None:
         """Written two minutes ago with a one-hour ttl: "2 min ago", expiring in 57 minutes."""
