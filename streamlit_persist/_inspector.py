@@ -113,9 +113,13 @@ def _row(
 
 def _shown(opened: Opened) -> str:
     try:
-        return _REPR.repr(opened.value())
+        value = opened.value()
     except PersistError as error:
         return f"unreadable ({error.kind})"
+    try:
+        return _REPR.repr(value)
+    except Exception:  # a registered codec's type whose __repr__ fails: never break the panel
+        return f"<{type(value).__name__}>"
 
 
 def _span(seconds: float) -> str:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import secrets
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from streamlit.testing.v1 import AppTest
 
 from streamlit_persist import _inspector
+from streamlit_persist._envelope import Opened
 from streamlit_persist._keys import INTERNAL_PREFIX
+from streamlit_persist.exceptions import PersistError
 from streamlit_persist.testing import MemoryBrowser, TemporaryStore
 
 NS = "t"
@@ -66,6 +72,8 @@ class TestTable:
             assert rows[slot]["restored from"] == "storage"
         assert rows["name"]["value"] == "'Ann'"
         assert rows["count"]["value"] == "3"
+        at.run()  # now from the boot cookie this session wrote, not the one it read
+        assert {row["stored in"] for row in table(at).values()} >= {"local + cookie"}
 
     def test_a_persisted_key_that_stores_nothing_says_so(self, browser: MemoryBrowser) -> None:
         """A widget at its default stores nothing: its row says "not stored", with no size."""
@@ -146,6 +154,62 @@ p.inspector()
         row = table(at)["pin"]
         assert row["encrypted"] == False  # noqa: E712
         assert row["value"] == "1234"
+
+    def test_a_key_restored_from_a_share_link_says_so(self, browser: MemoryBrowser) -> None:
+        """Opening a share link: the key's row says it was restored from "link"."""
+        body = f"""
+p = sp.persist(["view"], namespace="{NS}", share=["view"])
+st.radio("View", ["table", "chart"], key="view")
+if st.session_state.get("make_link"):
+    st.code(p.share_url(base_url="http://example.test/app"), language=None)
+p.inspector()
+"""
+        sender = app(body)
+        sender.session_state["make_link"] = True
+        sender.session_state["view"] = "chart"
+        url = sender.run().code[0].value
+        browser.local.clear()
+        browser.cookies.clear()
+        receiver = app(body)
+        receiver.query_params["state"] = parse_qs(urlsplit(url).query)["state"][0]
+        receiver.run()
+        assert not receiver.exception
+        assert receiver.radio(key="view").value == "chart"
+        assert table(receiver)["view"]["restored from"] == "link"
+
+
+class TestRows:
+    def test_an_entry_that_no_longer_opens_shows_its_problem_and_no_times(self) -> None:
+        """An entry that expired during the session: its kind in the row, no age or expiry invented."""
+
+        def expired(slot: str, token: str) -> Opened:
+            raise PersistError("expired", "stored value has expired", key=slot)
+
+        holdings = _inspector.Holdings(
+            key="k",
+            namespace=NS,
+            location="local",
+            tokens={"draft": "sp1.e.k1.1.opaque"},
+            sizes={"draft": 30},
+            in_cookie=frozenset(),
+            restored_from={"draft": "storage"},
+            unstored=[],
+            errors=[],
+            open=expired,
+            forget=lambda keys: None,
+        )
+        [row] = _inspector.rows(holdings, show_values=True, now=time.time())
+        assert row == {
+            "key": "draft",
+            "stored in": "local",
+            "characters": 30,
+            "written": None,
+            "expires": None,
+            "encrypted": True,
+            "restored from": "storage",
+            "value": "",
+            "problems": "expired",
+        }
 
 
 class TestErrors:
@@ -252,3 +316,21 @@ class TestSpan:
             "23 h",
             "30 d",
         ]
+
+
+def test_an_app_that_does_not_call_it_does_not_load_it(tmp_path: Path) -> None:
+    """The inspector costs nothing unless called: its module is not even imported."""
+    script = tmp_path / "app.py"
+    script.write_text(HEADER + 'sp.persist(["name"], namespace="t")\nst.text_input("Name", key="name")\n')
+    check = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "from streamlit_persist.testing import MemoryBrowser\n"
+        "with MemoryBrowser():\n"
+        f"    at = AppTest.from_file({str(script)!r}).run()\n"
+        "    at.text_input(key='name').input('Ann').run()\n"
+        "assert not at.exception\n"
+        "print('streamlit_persist._inspector' in sys.modules, 'streamlit_persist._persisted' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.split() == ["False", "True"]
