@@ -35,6 +35,7 @@ class Holdings:
     """What one ``persist()`` knows about its stored entries (``Persisted._holdings`` builds it)."""
 
     key: str  # persist(key=...): names the widgets
+    hydrated: bool  # False: storage has not answered yet, so nothing is known about it
     namespace: str
     location: str  # "local", "session", "server (user)" or "server (app)"
     tokens: Mapping[str, str]  # slot -> the token storage holds
@@ -133,6 +134,9 @@ def _span(seconds: float) -> str:
 
 def render(holdings: Holdings, *, show_values: bool) -> None:
     """The panel: a table of keys, the problems seen, and the forget buttons."""
+    if not holdings.hydrated:
+        st.caption(f"`persist(key={holdings.key!r})`: storage has not answered yet; its contents show after it does.")
+        return
     base = f"{INTERNAL_PREFIX}/inspector/{holdings.key}"
     table = rows(holdings, show_values=show_values, now=time.time())
     total = sum(holdings.sizes.values())

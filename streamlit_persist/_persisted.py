@@ -281,13 +281,14 @@ class Persisted:
         tokens = self._mirror.tokens()
         return Holdings(
             key=self.key,
+            hydrated=self._hydrated,
             namespace=self.namespace,
             location=self._browser_storage() or f"server ({self.storage})",
             tokens=tokens,
             sizes=self._mirror.sizes(),
             in_cookie=self._cookie_slots(),
             restored_from=self.restored_from,
-            unstored=[k for k in self._selected(st.session_state.to_dict()) if k not in tokens],
+            unstored=[k for k in self._selected(_streamlit.user_state()) if k not in tokens],
             errors=self.errors,
             open=self._mirror.sealer.open,
             forget=self.clear,

@@ -84,6 +84,16 @@ class TestTable:
         assert absent(rows["fresh"]["characters"])
         assert browser.local == {}
 
+    def test_before_storage_answers_it_claims_nothing(self) -> None:
+        """Not hydrated yet (no boot cookie, no browser to ask): no table, no "nothing stored", no buttons."""
+        at = app(PLAIN_APP.replace(")\n", ", boot_cookie_bytes=0)\n", 1)).run()
+        assert not at.exception
+        assert len(at.dataframe) == 0
+        assert len(at.button) == 0
+        assert [c.value for c in at.caption] == [
+            "`persist(key='streamlit_persist')`: storage has not answered yet; its contents show after it does."
+        ]
+
     def test_where_values_live_follows_the_options(self, browser: MemoryBrowser) -> None:
         """Without the boot cookie the place is "local"; with storage="session", "session"."""
         browser.store({"a": 1}, namespace=NS)
@@ -187,6 +197,7 @@ class TestRows:
 
         holdings = _inspector.Holdings(
             key="k",
+            hydrated=True,
             namespace=NS,
             location="local",
             tokens={"draft": "sp1.e.k1.1.opaque"},
