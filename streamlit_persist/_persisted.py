@@ -218,7 +218,8 @@ class Persisted:
 
         Renders where it is called (the sidebar, a container, an ``st.dialog``), with buttons
         that forget one stored key or all of them, as :meth:`clear` does. Values of encrypted
-        keys are hidden unless ``show_values=True``. Costs nothing when not called.
+        keys are hidden unless ``show_values=True``. Costs nothing when not called. Call it
+        once per run for each ``persist()`` object (its widgets are keyed by ``key=``).
 
         Examples
         --------
