@@ -35,8 +35,9 @@ def auth_configured() -> bool:
 
 
 signed_in = auth_configured() and bool(st.user.get("is_logged_in"))
+user_store = None
 if signed_in:  # follows the user to any device; signed out, it would live in this browser
-    sp.persist(["favorites"], storage="user", key="user_store")
+    user_store = sp.persist(["favorites"], storage="user", key="user_store")
 
 
 def forget_me() -> None:
@@ -71,20 +72,7 @@ with data:
     st.write(f"Showing **{', '.join(cities)}**, €{low} to €{high}, listed since {st.session_state.since:%d %b %Y}.")
 
     st.subheader("What your browser stores")
-    sizes = p.stored_sizes
-    if sizes:
-        st.dataframe(
-            [{"key": key, "characters": size} for key, size in sorted(sizes.items())],
-            hide_index=True,
-            width="stretch",
-        )
-        st.caption(f"{sum(sizes.values()):,} characters in total, under the namespace `{p.namespace}`.")
-    else:
-        st.info("Nothing stored yet.")
-    if p.restored:
-        st.caption("Restored on this visit: " + ", ".join(sorted(p.restored)))
-    for error in p.errors:
-        st.warning(str(error))  # "key: message", or the message alone (a share link's problem)
+    p.inspector()  # every key: where it lives, size, age, expiry, problems; buttons to forget
 
     left, right = st.columns(2)
     with left:
@@ -101,8 +89,10 @@ with data:
         st.metric("Waves from every visitor", waves.value)
     if auth_configured():
         st.subheader("Yours on every device")
-        if signed_in:
+        if user_store is not None:
             st.multiselect("Favourite cities", ["Berlin", "Lagos", "Lima", "Osaka", "Oslo"], key="favorites")
+            with st.expander("What the server stores for you"):
+                user_store.inspector()
             st.button("Sign out", on_click=st.logout)
         else:
             st.button("Sign in to keep favourites on every device", on_click=st.login)

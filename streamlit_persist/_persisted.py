@@ -22,7 +22,7 @@ import contextlib
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -43,6 +43,9 @@ from streamlit_persist._server import ServerSide
 from streamlit_persist._store import Space
 from streamlit_persist._stores import open_store
 from streamlit_persist.exceptions import ErrorKind, ErrorRecord, PersistError, UsageError
+
+if TYPE_CHECKING:
+    from streamlit_persist._inspector import Holdings
 
 STATE_PREFIX: Final = INTERNAL_PREFIX + ":"  # + key: this object, kept in session state
 _MOUNT_PREFIX: Final = INTERNAL_PREFIX + "/"  # + key: the bridge's mounts (their state is in session state)
@@ -210,6 +213,26 @@ class Persisted:
             self._gate.forget(slot)
         self._mirror.hold_back(slots)
 
+    def inspector(self, *, show_values: bool = False) -> None:
+        """Show every persisted key: where it is stored, its size, age, expiry and problems.
+
+        Renders where it is called (the sidebar, a container, an ``st.dialog``), with buttons
+        that forget one stored key or all of them, as :meth:`clear` does. Values of encrypted
+        keys are hidden unless ``show_values=True``. Costs nothing when not called. Call it
+        once per run for each ``persist()`` object (its widgets are keyed by ``key=``).
+
+        Examples
+        --------
+        >>> import streamlit as st
+        >>> import streamlit_persist as sp
+        >>> p = sp.persist(["theme", "name"])
+        >>> with st.expander("Stored in this browser"):
+        ...     p.inspector()
+        """
+        from streamlit_persist import _inspector  # only apps that show it load it
+
+        _inspector.render(self._holdings(), show_values=show_values)
+
     def share_url(
         self,
         keys: Sequence[str] | None = None,
@@ -251,6 +274,35 @@ class Persisted:
             error = e.message
         named = None if keys is None else list(keys)
         _share.mount_button(repr((self.key, label, named)), label, url, error)
+
+    def _holdings(self) -> Holdings:
+        """What the inspector shows: this session's knowledge of storage, nothing fetched."""
+        from streamlit_persist._inspector import Holdings
+
+        tokens = self._mirror.tokens()
+        return Holdings(
+            key=self.key,
+            hydrated=self._hydrated,
+            namespace=self.namespace,
+            location=self._browser_storage() or f"server ({self.storage})",
+            tokens=tokens,
+            sizes=self._mirror.sizes(),
+            in_cookie=self._cookie_slots(),
+            restored_from=self.restored_from,
+            unstored=[k for k in self._selected(_streamlit.user_state()) if k not in tokens],
+            errors=self.errors,
+            open=self._mirror.sealer.open,
+            forget=self.clear,
+        )
+
+    def _cookie_slots(self) -> frozenset[str]:
+        """The slots the boot cookie carries: as last written, else as read on this page load."""
+        if self._browser_storage() != "local" or self._options.boot_cookie_bytes == 0:
+            return frozenset()
+        if self._cookie_sent is None:
+            return self._boot_slots
+        snapshot = _boot.read(self._cookie_sent or None, _boot.cookie_key(_streamlit.server_secret()), self._binding())
+        return frozenset() if snapshot is None or snapshot.entries is None else frozenset(snapshot.entries)
 
     # -- each run ---------------------------------------------------------------------------
 

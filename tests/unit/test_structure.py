@@ -39,6 +39,7 @@ LAYERS = [
     "_restore",
     "_shared",
     "_share",
+    "_inspector",
     "_persisted",
     "_api",
     "testing",
