@@ -1,10 +1,13 @@
 """One app before and after its move from streamlit-local-storage to ``persist(adopt=...)``.
 
-``SP_MODE=old``: the app as written for streamlit-local-storage; a button stores values with
-its ``setItem``. ``SP_MODE=new``: the same app rewritten with ``sp.persist(..., adopt=...)``.
+The mode is read on every run from the file ``SP_MODE_FILE`` names (one server, one origin,
+so the rewritten app sees what the old one stored). ``old``: the app as written for
+streamlit-local-storage; a button stores values with its ``setItem``. ``new``: the same app
+rewritten with ``sp.persist(..., adopt=...)``.
 """
 
 import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -13,7 +16,7 @@ from tests.support.apps import show_run_count
 show_run_count()
 VALUES = {"name": "Ada", "count": 7, "tags": ["b", "c"], "agree": True}
 
-if os.environ.get("SP_MODE") == "old":
+if Path(os.environ["SP_MODE_FILE"]).read_text("utf-8").strip() == "old":
     from streamlit_local_storage import LocalStorage
 
     storage = LocalStorage()
