@@ -21,37 +21,37 @@ from tests.support.streamlit_server import StreamlitServer
 
 pytestmark = pytest.mark.e2e
 
-APPS: Final = {"streamlit-local-storage": "adopt_local_storage_app.py", "streamlit-extras": "adopt_extras_app.py"}
+APPS: Final[dict[_adopt.Source, str]] = {"streamlit-local-storage": "adopt_local_storage_app.py", "streamlit-extras": "adopt_extras_app.py"}
 NAMES: Final = ("name", "count", "tags", "agree")
+AppInMode = Callable[[_adopt.Source], tuple[StreamlitServer, Callable[[str], None]]]
 RESTORED: Final = "values=['Ada', 7, ['b', 'c'], True, '']"
 
 
 @pytest.fixture
-def app_in_mode(
-    streamlit_app: StreamlitAppFactory, tmp_path: Path
-) -> Callable[[str], tuple[StreamlitServer, Callable[[str], None]]]:
+def app_in_mode(streamlit_app: StreamlitAppFactory, tmp_path: Path) -> AppInMode:
     """``app_in_mode(source) -> (server, set_mode)``: one server whose app is "old" or "new" per run."""
 
-    def start(source: str) -> tuple[StreamlitServer, Callable[[str], None]]:
+    def start(source: _adopt.Source) -> tuple[StreamlitServer, Callable[[str], None]]:
         mode_file = tmp_path / "mode"
-        mode_file.write_text("new", "utf-8")
-        server = streamlit_app(APPS[source], SP_MODE_FILE=str(mode_file))
-        return server, lambda mode: mode_file.write_text(mode, "utf-8")
+
+        def set_mode(mode: str) -> None:
+            mode_file.write_text(mode, "utf-8")
+
+        set_mode("new")
+        return streamlit_app(APPS[source], SP_MODE_FILE=str(mode_file)), set_mode
 
     return start
 
 
-def peer_keys(page: Page, source: str) -> dict[str, str]:
+def peer_keys(page: Page, source: _adopt.Source) -> dict[str, str]:
     """The peer's entries for the app's names, as they are in the page's localStorage now."""
     items = storage_items(page)
-    keys = {_adopt.peer_key(source, name, "/"): name for name in (*NAMES, "note")}  # type: ignore[arg-type]
+    keys = {_adopt.peer_key(source, name, "/"): name for name in (*NAMES, "note")}
     return {keys[k]: v for k, v in items.items() if k in keys}
 
 
 @pytest.mark.parametrize("source", list(APPS))
-def test_the_rewritten_app_restores_what_the_peer_stored_and_removes_it(
-    app_in_mode: Callable[[str], tuple[StreamlitServer, Callable[[str], None]]], page: Page, source: str
-) -> None:
+def test_the_rewritten_app_restores_what_the_peer_stored_and_removes_it(app_in_mode: AppInMode, page: Page, source: _adopt.Source) -> None:
     """Stored with the peer in the browser; after the rewrite, the first visit restores it, once."""
     server, set_mode = app_in_mode(source)
     set_mode("old")
@@ -59,7 +59,7 @@ def test_the_rewritten_app_restores_what_the_peer_stored_and_removes_it(
     wait_for_app(page)
     element_by_key(page, "save").locator("button").click()
     for name in NAMES:
-        wait_for_stored(page, _adopt.peer_key(source, name, "/"), "v !== null")  # type: ignore[arg-type]
+        wait_for_stored(page, _adopt.peer_key(source, name, "/"), "v !== null")
     stored = peer_keys(page, source)
     if source == "streamlit-local-storage":
         assert stored["name"] == '{"name":"Ada"}'  # its layout, as _adopt documents it
@@ -73,7 +73,7 @@ def test_the_rewritten_app_restores_what_the_peer_stored_and_removes_it(
     expect_line(page, f"hydrated=True from={sorted((name, source) for name in NAMES)!r}")
     expect_line(page, "errors=[]")
     for name in NAMES:
-        wait_for_stored(page, _adopt.peer_key(source, name, "/"), "v === null")  # type: ignore[arg-type]
+        wait_for_stored(page, _adopt.peer_key(source, name, "/"), "v === null")
     assert peer_keys(page, source) == {}
     ours = [k for k in storage_items(page) if k.startswith("sp:")]
     assert sorted(k.rsplit(":", 1)[1] for k in ours) == sorted(NAMES)
@@ -102,21 +102,19 @@ HOSTILE_ERRORS: Final = {
 
 
 @pytest.mark.parametrize("source", list(APPS))
-def test_hostile_values_in_the_old_layout_are_dropped_and_reported(
-    app_in_mode: Callable[[str], tuple[StreamlitServer, Callable[[str], None]]], page: Page, source: str
-) -> None:
+def test_hostile_values_in_the_old_layout_are_dropped_and_reported(app_in_mode: AppInMode, page: Page, source: _adopt.Source) -> None:
     """Wrong types, broken JSON, a huge or expired value: defaults shown, reported, old keys gone, no crash."""
     server, _ = app_in_mode(source)
     page.goto(server.url)
     wait_for_app(page)
     page.evaluate(
         "(items) => { for (const [k, v] of Object.entries(items)) localStorage.setItem(k, v); }",
-        {_adopt.peer_key(source, name, "/"): raw[source] for name, raw in HOSTILE.items()},  # type: ignore[arg-type]
+        {_adopt.peer_key(source, name, "/"): raw[source] for name, raw in HOSTILE.items()},
     )
     page.reload()
     hydrated_with_runs(page, "values=['', 0, [], True, '']", max_runs=2)
     expect_line(page, HOSTILE_ERRORS[source])
     expect_line(page, f"hydrated=True from=[('agree', '{source}')]")
     for name in HOSTILE:
-        wait_for_stored(page, _adopt.peer_key(source, name, "/"), "v === null")  # type: ignore[arg-type]
+        wait_for_stored(page, _adopt.peer_key(source, name, "/"), "v === null")
     expect_no_streamlit_exception(page)

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import json
+from typing import Final
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import streamlit_persist as sp
 from streamlit_persist import _adopt
 from streamlit_persist.exceptions import PersistError
 from streamlit_persist.testing import MemoryBrowser
 
 NS = "t"
-LS = "streamlit-local-storage"
-EX = "streamlit-extras"
+LS: Final[_adopt.Source] = "streamlit-local-storage"
+EX: Final[_adopt.Source] = "streamlit-extras"
 
 
 def app(body: str) -> AppTest:
     return AppTest.from_string("import streamlit as st\nimport streamlit_persist as sp\n" + body, default_timeout=10)
 
 
-def widgets_app(source: str, keys: str = '"name", "count", "tags", "agree"') -> AppTest:
+def widgets_app(source: _adopt.Source, keys: str = '"name", "count", "tags", "agree"') -> AppTest:
     return app(f"""
 p = sp.persist([{keys}], namespace="{NS}", adopt="{source}")
 st.text_input("Name", key="name")
@@ -124,9 +124,9 @@ class TestOptions:
 
 @pytest.mark.parametrize("source", [LS, EX])
 class TestAdopt:
-    def test_first_visit_adopts_stores_and_removes_the_old_keys(self, browser: MemoryBrowser, source: str) -> None:
+    def test_first_visit_adopts_stores_and_removes_the_old_keys(self, browser: MemoryBrowser, source: _adopt.Source) -> None:
         """Run 1 shows defaults and asks; the answer's run restores, stores here, and removes the peer's keys."""
-        browser.store_peer(source, VALUES)  # type: ignore[arg-type]
+        browser.store_peer(source, VALUES)
         at = widgets_app(source).run()
         assert at.text_input(key="name").value == ""
         at.run()
@@ -140,9 +140,9 @@ class TestAdopt:
         assert browser.values(namespace=NS) == VALUES
         assert not [k for k in browser.local if not k.startswith("sp:")]
 
-    def test_return_visit_restores_from_storage_and_asks_no_peer(self, browser: MemoryBrowser, source: str) -> None:
+    def test_return_visit_restores_from_storage_and_asks_no_peer(self, browser: MemoryBrowser, source: _adopt.Source) -> None:
         """Once moved, a new session restores on its first run; the check names no adopted key."""
-        browser.store_peer(source, VALUES)  # type: ignore[arg-type]
+        browser.store_peer(source, VALUES)
         widgets_app(source).run().run()
         browser.messages.clear()
         at = widgets_app(source).run()
@@ -150,7 +150,7 @@ class TestAdopt:
         assert at.markdown[0].value == repr(sorted((k, "storage") for k in VALUES))
         assert all("adopt" not in check for m in browser.messages for check in m["checks"])
 
-    def test_nothing_to_adopt_costs_no_answer(self, browser: MemoryBrowser, source: str) -> None:
+    def test_nothing_to_adopt_costs_no_answer(self, browser: MemoryBrowser, source: _adopt.Source) -> None:
         """The names are looked up with the page's own check; with nothing found, nothing comes back."""
         at = widgets_app(source).run()
         assert [c["adopt"]["names"] for m in browser.messages for c in m["checks"]] == [list(VALUES)]
@@ -158,18 +158,18 @@ class TestAdopt:
         assert at.markdown[0].value == "[]"
         assert browser.values(namespace=NS) == {}
 
-    def test_our_stored_value_wins_and_the_peer_key_is_left(self, browser: MemoryBrowser, source: str) -> None:
+    def test_our_stored_value_wins_and_the_peer_key_is_left(self, browser: MemoryBrowser, source: _adopt.Source) -> None:
         """A key stored here is not looked up: the peer's copy is not ours to judge."""
         browser.store({"name": "Ours"}, namespace=NS)
-        browser.store_peer(source, {"name": "Theirs"})  # type: ignore[arg-type]
+        browser.store_peer(source, {"name": "Theirs"})
         at = widgets_app(source).run()
         at.run()
         assert at.text_input(key="name").value == "Ours"
-        assert _adopt.peer_key(source, "name", "/") in browser.local  # type: ignore[arg-type]
+        assert _adopt.peer_key(source, "name", "/") in browser.local
 
-    def test_values_their_widget_rejects_are_dropped_and_reported(self, browser: MemoryBrowser, source: str) -> None:
+    def test_values_their_widget_rejects_are_dropped_and_reported(self, browser: MemoryBrowser, source: _adopt.Source) -> None:
         """A str for a number input, an unknown option: invalid, defaults shown, old keys removed."""
-        browser.store_peer(source, {"count": "seven", "tags": ["z"], "name": "Ada"})  # type: ignore[arg-type]
+        browser.store_peer(source, {"count": "seven", "tags": ["z"], "name": "Ada"})
         at = widgets_app(source).run()
         at.run()
         assert not at.exception
@@ -181,10 +181,10 @@ class TestAdopt:
         assert browser.values(namespace=NS) == {"name": "Ada"}
         assert not [k for k in browser.local if not k.startswith("sp:")]
 
-    def test_broken_and_huge_values_are_dropped_and_reported(self, browser: MemoryBrowser, source: str) -> None:
-        browser.local[_adopt.peer_key(source, "name", "/")] = "{not json"  # type: ignore[arg-type]
-        browser.local[_adopt.peer_key(source, "tags", "/")] = json.dumps(["a"] * 400_000)  # type: ignore[arg-type]
-        browser.store_peer(source, {"agree": True})  # type: ignore[arg-type]
+    def test_broken_and_huge_values_are_dropped_and_reported(self, browser: MemoryBrowser, source: _adopt.Source) -> None:
+        browser.local[_adopt.peer_key(source, "name", "/")] = "{not json"
+        browser.local[_adopt.peer_key(source, "tags", "/")] = json.dumps(["a"] * 400_000)
+        browser.store_peer(source, {"agree": True})
         at = widgets_app(source).run()
         at.run()
         assert not at.exception
@@ -192,24 +192,24 @@ class TestAdopt:
         assert at.markdown[1].value == repr([("name", "corrupt"), ("tags", "too_large")])
         assert not [k for k in browser.local if not k.startswith("sp:")]
 
-    def test_globs_never_adopt(self, browser: MemoryBrowser, source: str) -> None:
+    def test_globs_never_adopt(self, browser: MemoryBrowser, source: _adopt.Source) -> None:
         """Only names listed literally: a pattern could take over keys other code owns on the origin."""
-        browser.store_peer(source, {"f_a": "x"})  # type: ignore[arg-type]
+        browser.store_peer(source, {"f_a": "x"})
         at = app(f'p = sp.persist(["f_*"], namespace="{NS}", adopt="{source}")').run()
         at.run()
         assert "f_a" not in at.session_state
         assert all("adopt" not in check for m in browser.messages for check in m["checks"])
 
-    def test_a_failed_write_keeps_the_old_key(self, source: str) -> None:
+    def test_a_failed_write_keeps_the_old_key(self, source: _adopt.Source) -> None:
         """The peer's copy goes only once ours is in storage: a full storage keeps it for the next visit."""
         with MemoryBrowser(quota=60) as browser:
-            browser.store_peer(source, {"name": "Ada"})  # type: ignore[arg-type]
+            browser.store_peer(source, {"name": "Ada"})
             at = widgets_app(source).run()
             at.run().run()  # the browser's failure reaches Python with the next run
             assert at.text_input(key="name").value == "Ada"
             assert at.markdown[1].value == repr([("name", "quota")])
             assert browser.values(namespace=NS) == {}
-            assert _adopt.peer_key(source, "name", "/") in browser.local  # type: ignore[arg-type]
+            assert _adopt.peer_key(source, "name", "/") in browser.local
 
 
 class TestExtrasSpecifics:
