@@ -46,7 +46,10 @@ export interface CookieSpec {
 /** Python -> browser, sent with every mount. */
 export interface PersistData {
   v: number;
-  /** Storage key prefix, `sp:<namespace>:`. Nothing outside it is ever touched. */
+  /**
+   * Storage key prefix, `sp:<namespace>:`. Nothing outside it is ever written; the only keys
+   * outside it ever removed are the peer keys `release` names (adopt.ts).
+   */
   prefix: string;
   storage: StorageKind;
   /** The Python session; a new one means answer afresh. */

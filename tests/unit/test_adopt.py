@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Final
 
 import pytest
@@ -231,3 +232,19 @@ class TestExtrasSpecifics:
             at = widgets_app(EX).run()
             at.run()
             assert at.text_input(key="name").value == "Ada"
+
+
+def test_the_guide_s_testing_example_works(tmp_path: Path) -> None:
+    """docs/migrating.md, "Testing the move": an app file, the default namespace, two runs."""
+    script = tmp_path / "app.py"
+    script.write_text(
+        "import streamlit as st\nimport streamlit_persist as sp\n"
+        'sp.persist(["name"], adopt="streamlit-local-storage")\nst.text_input("Name", key="name")\n'
+    )
+    browser = MemoryBrowser()
+    browser.store_peer("streamlit-local-storage", {"name": "Ann"})
+    with browser:
+        at = AppTest.from_file(str(script)).run()
+        at.run()
+    assert at.text_input(key="name").value == "Ann"
+    assert "name" not in browser.local
