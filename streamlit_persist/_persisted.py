@@ -665,6 +665,7 @@ class Persisted:
         stored = sorted(name for name in self._releasing if name in self._mirror)
         dropped = sorted(name for name in self._releasing if name not in self._mirror)
         return {"source": self._options.adopt, "stored": stored, "dropped": dropped}
+
     def _on_sync(self, entries: dict[Any, Any]) -> None:
         """Another tab changed storage: adopt what it holds now for the keys this app persists.
 
