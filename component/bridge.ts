@@ -10,6 +10,7 @@
  * carry; `applied` says up to where every write has arrived. A message whose `base` is beyond
  * `applied` leaves a gap; if no message fills it soon, the module asks Python for a resend.
  */
+import { lookUp, release } from "./adopt";
 import { writeCookie } from "./cookie";
 import { entriesHash } from "./hash";
 import { applyWrites, readSelected } from "./store";
@@ -39,6 +40,8 @@ export interface Environment {
   storage: Storage | null;
   sessions: Map<string, SessionRecord>;
   doc: Document | null;
+  /** The page's URL path (where streamlit-extras kept values); default: `doc`'s. */
+  path?: string;
 }
 
 export function handle(data: PersistData, env: Environment): PersistMessage | null {
@@ -62,13 +65,20 @@ export function handle(data: PersistData, env: Environment): PersistMessage | nu
   const answers: Answer[] = [];
   const failures: Failure[] = [];
   const storage = env.storage;
+  const path = env.path ?? env.doc?.location?.pathname ?? "/";
 
   // Before any write: each claim is about storage as Python last saw it.
   for (const check of data.checks) {
     if (record.answered.has(check.req)) continue;
     record.answered.add(check.req);
     const entries = storage === null ? {} : readSelected(storage, data.prefix, check.select);
-    if (check.h === null || entriesHash(entries) !== check.h) answers.push({ req: check.req, entries });
+    const adopted = storage === null || check.adopt === undefined ? {} : lookUp(storage, data.prefix, check.adopt, path);
+    const adopting = Object.keys(adopted).length > 0;
+    if (check.h === null || entriesHash(entries) !== check.h || adopting) {
+      const answer: Answer = { req: check.req, entries };
+      if (adopting) answer.adopted = adopted;
+      answers.push(answer);
+    }
   }
   const wants = answers.length > 0 || Object.keys(data.writes).length > 0;
   if (storage === null && wants && !record.toldUnavailable) {
@@ -85,6 +95,8 @@ export function handle(data: PersistData, env: Environment): PersistMessage | nu
       }
     }
     failures.push(...applyWrites(storage, data.prefix, newer));
+    // After the writes: a peer's copy goes once ours is in storage.
+    if (data.release !== undefined) release(storage, data.prefix, data.release, path);
   }
 
   if (storage !== null) advance(record, data.base, data.rev);

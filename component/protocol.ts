@@ -4,6 +4,23 @@
  */
 
 export type StorageKind = "local" | "session";
+export type AdoptSource = "streamlit-local-storage" | "streamlit-extras";
+
+/** Names to look up in a peer's layout (adopt.ts), where our prefix holds no entry. */
+export interface Adopt {
+  source: AdoptSource;
+  names: string[];
+}
+
+/**
+ * Peer keys Python took: remove them after the message's writes, a `stored` name only once
+ * our entry is in storage, a `dropped` one (unreadable, expired, not stored) at once.
+ */
+export interface Release {
+  source: AdoptSource;
+  stored: string[];
+  dropped: string[];
+}
 
 /**
  * Python's claim about what storage holds for the slots `select` matches: answer with those
@@ -14,6 +31,8 @@ export interface Check {
   /** A JavaScript regular expression (flag `u`) over slot names. */
   select: string;
   h: string | null;
+  /** Also answer (with `adopted`) when a peer holds one of these names our prefix lacks. */
+  adopt?: Adopt;
 }
 
 /** The boot cookie's next value, computed (and authenticated) by Python. */
@@ -27,7 +46,10 @@ export interface CookieSpec {
 /** Python -> browser, sent with every mount. */
 export interface PersistData {
   v: number;
-  /** Storage key prefix, `sp:<namespace>:`. Nothing outside it is ever touched. */
+  /**
+   * Storage key prefix, `sp:<namespace>:`. Nothing outside it is ever written; the only keys
+   * outside it ever removed are the peer keys `release` names (adopt.ts).
+   */
   prefix: string;
   storage: StorageKind;
   /** The Python session; a new one means answer afresh. */
@@ -46,6 +68,7 @@ export interface PersistData {
   cookie: CookieSpec | null;
   /** Report storage changes made by other tabs. */
   sync: boolean;
+  release?: Release;
 }
 
 export interface Failure {
@@ -57,6 +80,8 @@ export interface Failure {
 export interface Answer {
   req: string;
   entries: Record<string, string>;
+  /** name -> the raw string a peer holds (the check's `adopt`). */
+  adopted?: Record<string, string>;
 }
 
 /** Browser -> Python, sent as ONE trigger (each trigger costs one script run). */
@@ -106,7 +131,7 @@ export function versionMismatch(raw: unknown): PersistMessage | null {
 export function parseData(raw: unknown): PersistData | null {
   if (!isObject(raw)) return null;
   if (raw["v"] !== PROTOCOL_VERSION) return null;
-  const { prefix, storage, sid, checks, rev, base, writes, cookie, sync } = raw;
+  const { prefix, storage, sid, checks, rev, base, writes, cookie, sync, release } = raw;
   if (typeof prefix !== "string" || !prefix.startsWith("sp:")) return null;
   if (storage !== "local" && storage !== "session") return null;
   if (typeof sid !== "string") return null;
@@ -119,7 +144,8 @@ export function parseData(raw: unknown): PersistData | null {
     if (value !== null && typeof value !== "string") return null;
   }
   if (cookie !== null && !isCookieSpec(cookie)) return null;
-  return {
+  if (release !== undefined && !isRelease(release)) return null;
+  const parsed: PersistData = {
     v: PROTOCOL_VERSION,
     prefix,
     storage,
@@ -131,6 +157,8 @@ export function parseData(raw: unknown): PersistData | null {
     cookie,
     sync,
   };
+  if (release !== undefined) parsed.release = release;
+  return parsed;
 }
 
 function isObject(raw: unknown): raw is Record<string, unknown> {
@@ -142,8 +170,25 @@ function isCheck(raw: unknown): raw is Check {
     isObject(raw) &&
     typeof raw["req"] === "string" &&
     typeof raw["select"] === "string" &&
-    (raw["h"] === null || typeof raw["h"] === "string")
+    (raw["h"] === null || typeof raw["h"] === "string") &&
+    (raw["adopt"] === undefined || isAdopt(raw["adopt"]))
   );
+}
+
+function isSource(raw: unknown): raw is AdoptSource {
+  return raw === "streamlit-local-storage" || raw === "streamlit-extras";
+}
+
+function isNames(raw: unknown): raw is string[] {
+  return Array.isArray(raw) && raw.every((name) => typeof name === "string");
+}
+
+function isAdopt(raw: unknown): raw is Adopt {
+  return isObject(raw) && isSource(raw["source"]) && isNames(raw["names"]);
+}
+
+function isRelease(raw: unknown): raw is Release {
+  return isObject(raw) && isSource(raw["source"]) && isNames(raw["stored"]) && isNames(raw["dropped"]);
 }
 
 function isCookieSpec(raw: unknown): raw is CookieSpec {

@@ -7,7 +7,7 @@ from typing import Literal
 
 import streamlit as st
 
-from streamlit_persist import _streamlit
+from streamlit_persist import _adopt, _streamlit
 from streamlit_persist._options import Migrate, Options, Secret, StorageKind, Ttl, key_list
 from streamlit_persist._persisted import STATE_PREFIX, Persisted
 from streamlit_persist._store import Store
@@ -32,6 +32,7 @@ def persist(
     share: Sequence[str] | None = None,
     share_param: str = "state",
     store: str | Store | None = None,
+    adopt: _adopt.Source | None = None,
 ) -> Persisted:
     """Keep the given session-state keys in browser storage and restore them on load.
 
@@ -82,6 +83,10 @@ def persist(
         ``"redis://host:6379/0"`` (several replicas); by default
         ``STREAMLIT_PERSIST_STORE``, then ``st.secrets["persist"]["store"]``, then
         ``.streamlit/persist.sqlite3`` beside the main script.
+    adopt : "streamlit-local-storage", "streamlit-extras" or None
+        Move values an app stored with that package: a key listed by name that has no
+        stored value here but one in the package's layout is read once (checked like
+        stored values), stored here and removed there. See docs/migrating.md.
 
     Returns
     -------
@@ -112,6 +117,7 @@ def persist(
         share=share,
         share_param=share_param,
         store=store,
+        adopt=adopt,
     )
     persisted = _session_instance(options, options.namespace or _streamlit.default_namespace())
     persisted._run(patterns)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any, Final, Literal, TypeAlias
 
-from streamlit_persist import _boot, _crypto, _links
+from streamlit_persist import _adopt, _boot, _crypto, _links
 from streamlit_persist._keys import KeySelector
 from streamlit_persist._store import Store
 from streamlit_persist.exceptions import UsageError
@@ -137,6 +137,15 @@ def _share_param(value: object) -> str:
     return value
 
 
+def _adopt_source(value: object) -> _adopt.Source | None:
+    if value is None:
+        return None
+    source = _adopt.source(value) if isinstance(value, str) else None
+    if source is not None:
+        return source
+    raise UsageError(f'adopt must be "streamlit-local-storage", "streamlit-extras" or None, not {value!r}')
+
+
 def _secret(value: object) -> object:
     return value  # checked when __post_init__ makes the Keyring (once per distinct secret)
 
@@ -160,6 +169,7 @@ class Options:
     share: Sequence[str] | None = field(default=None, metadata={"check": _share})
     share_param: str = field(default="state", metadata={"check": _share_param})
     store: Store | str | None = field(default=None, metadata={"check": _store}, compare=False)
+    adopt: _adopt.Source | None = field(default=None, metadata={"check": _adopt_source})
     keyring: _crypto.Keyring | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -175,6 +185,8 @@ class Options:
             raise UsageError('sync_tabs=True needs storage="local" (sessionStorage is per tab; server scopes push)')
         if self.store is not None and self.storage not in SERVER_SCOPES:
             raise UsageError(f'store= is for storage="user" or "app"; storage={self.storage!r} lives in the browser')
+        if self.adopt is not None and self.storage != "local":
+            raise UsageError(f'adopt= needs storage="local": {self.adopt} kept its values in localStorage')
 
     @property
     def mode(self) -> Literal["plain", "signed", "encrypted"]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from streamlit_persist import _boot, _codec, _envelope, _live, _protocol, _share, _streamlit
+from streamlit_persist import _adopt, _boot, _codec, _envelope, _live, _protocol, _share, _streamlit
 from streamlit_persist._early import EarlyCopy
 from streamlit_persist._encoding import entries_hash
 from streamlit_persist._gate import READ_ONLY_MESSAGE, WidgetGate
@@ -35,7 +35,7 @@ from streamlit_persist._keys import INTERNAL_PREFIX, KeySelector, is_glob, is_in
 from streamlit_persist._mirror import Mirror
 from streamlit_persist._options import SERVER_SCOPES, Options, StorageKind, key_list
 from streamlit_persist._outbox import Outbox
-from streamlit_persist._protocol import Check, PersistData, PersistMessage
+from streamlit_persist._protocol import Check, PersistData, PersistMessage, Release
 from streamlit_persist._recovery import Recovery
 from streamlit_persist._report import LOGGER, Reporter
 from streamlit_persist._restore import open_entries
@@ -137,6 +137,8 @@ class Persisted:
         self._checks: list[Check] = []  # to send with the next message
         self._restored: dict[str, Any] = {}
         self._from_link: set[str] = set()
+        self._adopted: set[str] = set()  # restored from a peer's layout (persist(adopt=...))
+        self._releasing: set[str] = set()  # peer keys taken or refused: removed from the peer's layout
         self._recovery = Recovery()
         self._dirty: set[str] = set()  # keys the app set or deleted since the last staging
         self._mutable: set[str] = set()  # selected keys holding values that can change in place
@@ -174,8 +176,13 @@ class Persisted:
 
     @property
     def restored_from(self) -> dict[str, str]:
-        """Where each restored key came from: ``"link"`` or ``"storage"``."""
-        return {slot: "link" if slot in self._from_link else "storage" for slot in self._restored}
+        """Where each restored key came from: ``"link"``, ``"storage"``, or the ``adopt=`` package."""
+        return {slot: self._source(slot) for slot in self._restored}
+
+    def _source(self, slot: str) -> str:
+        if slot in self._from_link:
+            return "link"
+        return self._options.adopt if slot in self._adopted and self._options.adopt is not None else "storage"
 
     @property
     def errors(self) -> list[ErrorRecord]:
@@ -529,7 +536,12 @@ class Persisted:
         """Ask the browser about ``selection``: answer if storage differs from what Python knows."""
         held = {slot: token for slot, token in self._mirror.tokens().items() if self._owned(slot, selection)}
         self._claims[req] = (selection, self._rev + 1)
-        self._checks.append({"req": req, "select": selection.js_source, "h": entries_hash(held) if known else None})
+        check: Check = {"req": req, "select": selection.js_source, "h": entries_hash(held) if known else None}
+        if self._options.adopt is not None:
+            names = [p for p in selection.patterns if self._adoptable(p, selection) and p not in self._mirror]
+            if names:  # the browser looks these up in the peer's layout only where storage lacks them
+                check["adopt"] = {"source": self._options.adopt, "names": names}
+        self._checks.append(check)
 
     def _restore_new(self, selection: KeySelector) -> None:
         """Restore what the mirror holds for patterns this session has not covered yet."""
@@ -614,7 +626,9 @@ class Persisted:
         if isinstance(answers, list):
             for answer in answers[:100]:
                 if isinstance(answer, dict) and isinstance(answer.get("entries"), dict):
-                    self._on_answer(answer.get("req"), answer["entries"])
+                    selection = self._on_answer(answer.get("req"), answer["entries"])
+                    if selection is not None:
+                        self._take_adopted(answer.get("adopted"), selection)
         synced = message.get("sync")
         if isinstance(synced, dict) and self._hydrated:
             self._on_sync(synced)
@@ -627,14 +641,15 @@ class Persisted:
             self._outbox.resync(resync)
         self._reporter.flush_log()
 
-    def _on_answer(self, req: object, entries: dict[Any, Any]) -> None:
+    def _on_answer(self, req: object, entries: dict[Any, Any]) -> KeySelector | None:
+        """Storage's answer to a claim; returns the claim's selection (None: not a claim of ours)."""
         if req == self._merge_req():
             if self._to_browser is not None and self._to_browser["checks"]:  # else answered already
                 self._merge({k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)})
-            return
+            return None
         claim = self._claims.pop(req, None) if isinstance(req, str) else None
         if claim is None:
-            return  # answered already, or never asked
+            return None  # answered already, or never asked
         selection, claimed_at = claim
         found = {
             slot: token
@@ -645,7 +660,7 @@ class Persisted:
             self._mirror.adopt(found)
             self._hydrated = True
             self._open_and_apply(list(found))
-            return
+            return selection
         # A claim was wrong (storage changed behind Python's back): storage wins for it, wholly,
         # except where Python wrote since (the browser checked before applying those writes).
         def newer_here(slot: str) -> bool:
@@ -663,6 +678,45 @@ class Persisted:
                 self._mirror.learn(slot, token)
                 changed.append(slot)
         self._open_and_apply(changed)
+        return selection
+
+    def _take_adopted(self, adopted: object, selection: KeySelector) -> None:
+        """Values the ``adopt=`` package holds for names storage lacked: read once, as untrusted input.
+
+        Each goes through the strict decoding (``_adopt``) and, in session state, the widget
+        gate like a stored value; the next message stores it and has the browser remove the
+        peer's copy once ours is written. A value that cannot be taken is reported and removed.
+        """
+        source = self._options.adopt
+        if source is None or not isinstance(adopted, dict):
+            return
+        for name, raw in list(adopted.items())[:1000]:
+            if not isinstance(name, str) or not isinstance(raw, str) or not self._adoptable(name, selection):
+                continue
+            self._releasing.add(name)
+            if name in self._mirror or name in self._from_link:
+                continue  # stored here meanwhile, or a link chose: the peer's copy is stale
+            try:
+                value = _adopt.decode(source, name, raw, max_chars=self._options.max_value_bytes)
+            except PersistError as error:
+                self._reporter.error(error, name)
+                continue
+            if self._apply(name, value):
+                self._adopted.add(name)
+                self.wrote(name)
+        self._reporter.flush_log()
+
+    def _adoptable(self, name: str, selection: KeySelector) -> bool:
+        """Listed by name: a glob could take over (and delete) keys other code owns on the origin."""
+        return selection.names_literally(name) and not is_internal(name)
+
+    def _release(self) -> Release | None:
+        """The peer keys to remove: those stored here once storage holds ours, the others at once."""
+        if not self._releasing or self._options.adopt is None:
+            return None
+        stored = sorted(name for name in self._releasing if name in self._mirror)
+        dropped = sorted(name for name in self._releasing if name not in self._mirror)
+        return {"source": self._options.adopt, "stored": stored, "dropped": dropped}
 
     def _on_sync(self, entries: dict[Any, Any]) -> None:
         """Another tab changed storage: adopt what it holds now for the keys this app persists.
@@ -802,6 +856,9 @@ class Persisted:
             "cookie": cookie,
             "sync": self._options.sync_tabs,
         }
+        release = self._release()
+        if release is not None:  # every message of the session: one that carried it may be skipped
+            data["release"] = release
         if end:
             self._early.deliver(data)
         reply = transport(key, data, self._listener(key))

@@ -24,12 +24,35 @@ MESSAGE_EVENT: Final = "message"
 StorageKind = Literal["local", "session"]
 
 
+class Adopt(TypedDict):
+    """Names to look up in a peer's layout (``_adopt``): those with no entry under the prefix."""
+
+    source: str  # "streamlit-local-storage" or "streamlit-extras"
+    names: list[str]
+
+
 class Check(TypedDict):
-    """Python's claim about the entries ``select`` matches: answer when ``h`` is None or differs."""
+    """Python's claim about the entries ``select`` matches: answer when ``h`` is None or differs.
+
+    With ``adopt``, also answer (``adopted``) when a peer holds one of the names storage lacks.
+    """
 
     req: str
     select: str  # a JavaScript regular expression (flag u) over slot names
     h: str | None
+    adopt: NotRequired[Adopt]
+
+
+class Release(TypedDict):
+    """Peer keys Python took (``_adopt``): remove them from the peer's layout, after this message's writes.
+
+    A ``stored`` name goes only once storage holds its entry under the prefix (the write
+    succeeded); a ``dropped`` one (unreadable, expired, not stored) goes at once.
+    """
+
+    source: str
+    stored: list[str]
+    dropped: list[str]
 
 
 class CookieSpec(TypedDict):
@@ -51,6 +74,7 @@ class PersistData(TypedDict):
     writes: dict[str, str | None]  # slot -> token; None removes the entry
     cookie: CookieSpec | None  # the boot cookie's next value
     sync: bool  # report storage changes made by other tabs
+    release: NotRequired[Release]  # peer keys to remove once taken (persist(adopt=...))
 
 
 class Failure(TypedDict):
@@ -62,6 +86,7 @@ class Failure(TypedDict):
 class Answer(TypedDict):
     req: str
     entries: dict[str, str]
+    adopted: NotRequired[dict[str, str]]  # name -> the peer's raw string (check's ``adopt``)
 
 
 class PersistMessage(TypedDict):
@@ -74,13 +99,19 @@ class PersistMessage(TypedDict):
     sync: NotRequired[dict[str, str | None]]  # entries another tab changed (None: removed)
 
 
-def answer(check: Check, held: Mapping[str, str]) -> Answer | None:
-    """The browser module's answer to ``check`` over ``held`` (slot -> token); None if the claim holds."""
+def answer(check: Check, held: Mapping[str, str], adopted: Mapping[str, str] | None = None) -> Answer | None:
+    """The browser module's answer to ``check`` over ``held`` (slot -> token); None if the claim holds.
+
+    ``adopted`` (name -> raw string) is what a peer holds for the check's ``adopt`` names.
+    """
     select = re.compile(check["select"])
     entries = {slot: token for slot, token in held.items() if select.match(slot)}
-    if check["h"] is None or entries_hash(entries) != check["h"]:
-        return {"req": check["req"], "entries": entries}
-    return None
+    if check["h"] is not None and entries_hash(entries) == check["h"] and not adopted:
+        return None
+    found: Answer = {"req": check["req"], "entries": entries}
+    if adopted:
+        found["adopted"] = dict(adopted)
+    return found
 
 
 def reply(sid: str, answers: list[Answer], failures: list[Failure]) -> PersistMessage | None:

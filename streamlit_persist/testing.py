@@ -28,7 +28,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
-from streamlit_persist import _boot, _codec, _crypto, _envelope, _persisted, _protocol, _store, _stores, _streamlit
+from streamlit_persist import (
+    _adopt,
+    _boot,
+    _codec,
+    _crypto,
+    _envelope,
+    _persisted,
+    _protocol,
+    _store,
+    _stores,
+    _streamlit,
+)
 from streamlit_persist._protocol import Answer, Failure, PersistData, PersistMessage, StorageKind
 from streamlit_persist._sqlite import SqliteStore
 
@@ -42,8 +53,9 @@ class MemoryBrowser:
     plus values, per storage) makes writes fail the way a full browser storage does.
     """
 
-    def __init__(self, *, quota: int | None = None) -> None:
+    def __init__(self, *, quota: int | None = None, path: str = "/") -> None:
         self.local: dict[str, str] = {}
+        self.path = path  # the page's URL path (where streamlit-extras keeps a page's values)
         self.session: dict[str, str] = {}
         self.quota = quota
         self.messages: list[PersistData] = []
@@ -86,6 +98,17 @@ class MemoryBrowser:
                 now=now,
             )
             self._items(storage)[f"sp:{namespace}:{slot}"] = token
+
+    def store_peer(
+        self, source: _adopt.Source, values: Mapping[str, Any], *, expires_at: float | None = None
+    ) -> None:
+        """Store values the way ``source`` ("streamlit-local-storage", "streamlit-extras") stores them.
+
+        ``expires_at`` (epoch seconds) is streamlit-extras' ``set(..., expires_in=...)``.
+        """
+        for name, value in values.items():
+            key = _adopt.peer_key(source, name, self.path)
+            self.local[key] = _adopt.peer_value(source, name, value, expires_at=expires_at)
 
     def values(
         self,
@@ -132,7 +155,7 @@ class MemoryBrowser:
             if check["req"] in answered:
                 continue
             answered.add(check["req"])
-            found = _protocol.answer(check, _under(items, prefix))
+            found = _protocol.answer(check, _under(items, prefix), self._peer_values(check, items, prefix))
             if found is not None:
                 answers.append(found)
         failures: list[Failure] = []
@@ -143,6 +166,13 @@ class MemoryBrowser:
                 items[prefix + slot] = token
             else:
                 failures.append({"slot": slot, "kind": "quota", "message": "The quota has been exceeded."})
+        release = data.get("release")
+        if release is not None:  # after the writes, as the browser module does
+            failed = {failure["slot"] for failure in failures}
+            source = _adopt.source(release["source"])
+            for name in release["dropped"] + [n for n in release["stored"] if prefix + n in items and n not in failed]:
+                if source is not None:
+                    self.local.pop(_adopt.peer_key(source, name, self.path), None)
         cookie = data["cookie"]
         if cookie is not None:
             if cookie["value"]:
@@ -150,6 +180,19 @@ class MemoryBrowser:
             else:
                 self.cookies.pop(cookie["name"], None)
         return _protocol.reply(data["sid"], answers, failures)
+
+    def _peer_values(self, check: _protocol.Check, items: dict[str, str], prefix: str) -> dict[str, str]:
+        """What the check's ``adopt`` package holds for names storage lacks (``component/adopt.ts``)."""
+        adopt = check.get("adopt")
+        source = None if adopt is None else _adopt.source(adopt["source"])
+        if adopt is None or source is None:
+            return {}
+        found = {}
+        for name in adopt["names"]:
+            raw = self.local.get(_adopt.peer_key(source, name, self.path))
+            if prefix + name not in items and raw is not None:
+                found[name] = raw
+        return found
 
     def _fits(self, items: dict[str, str], name: str, token: str) -> bool:
         if self.quota is None:

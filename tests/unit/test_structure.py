@@ -16,6 +16,7 @@ LAYERS = [
     "exceptions",
     "_encoding",
     "_codec",
+    "_adopt",
     "_crypto",
     "_envelope",
     "_links",
