@@ -20,7 +20,7 @@ import traceback
 import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext, get_script_run_ctx
 
@@ -569,8 +569,29 @@ def _wire_type_ok(value_type: str, wire: Any) -> bool:
     return type(wire) in kinds
 
 
-# By session id; held weakly (the observer lives in the session's state and dies with it).
-_observers: weakref.WeakValueDictionary[str, WidgetObserver] = weakref.WeakValueDictionary()
+_T = TypeVar("_T")
+
+class _Observers(Generic[_T]):
+    """The observers of each session, held weakly (each lives in its session's state and dies
+    with it). An app may call ``persist()`` more than once (two namespaces, two storages): every
+    call's observer sees every widget and state access, and keeps to its own keys."""
+
+    def __init__(self) -> None:
+        self._by_session: dict[str, weakref.WeakSet[_T]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, session: str, observer: _T) -> None:
+        with self._lock:
+            for gone in [s for s, observers in self._by_session.items() if not observers]:
+                del self._by_session[gone]
+            self._by_session.setdefault(session, weakref.WeakSet()).add(observer)
+
+    def of(self, session: str) -> list[_T]:
+        with self._lock:
+            return list(self._by_session.get(session, ()))
+
+
+_observers: _Observers[WidgetObserver] = _Observers()
 _patched = False
 
 
@@ -581,7 +602,7 @@ def watch_widgets(observer: WidgetObserver) -> bool:
         if ctx is None:
             return False
         _patch_widget_points()
-        _observers[ctx.session_id] = observer
+        _observers.add(ctx.session_id, observer)
         return True
     except Exception:
         _LOGGER.warning("streamlit-persist: widget checks unavailable; restored values go unchecked", exc_info=True)
@@ -640,30 +661,32 @@ def _patch_widget_points() -> None:
         _patched = True
 
 
-def _observer(state: Any = None) -> WidgetObserver | None:
-    """This session's observer (``state``, when given, must be this run's session state)."""
+def _widget_observers(state: Any = None) -> list[WidgetObserver]:
+    """This session's observers (``state``, when given, must be this run's session state)."""
     ctx = run_context()
     if ctx is None or (state is not None and ctx.session_state._state is not state):
-        return None
-    return _observers.get(ctx.session_id)
+        return []
+    return _observers.of(ctx.session_id)
 
 
 def _declaring(key: str, *, read_only: bool) -> bool:
-    try:
-        observer = _observer()
-        return observer is not None and observer.declaring(key, read_only=read_only)
-    except Exception:
-        _LOGGER.warning("streamlit-persist: widget check failed for %r", key, exc_info=True)
-        return False
+    ours = False
+    for observer in _widget_observers():
+        try:
+            ours = observer.declaring(key, read_only=read_only) or ours
+        except Exception:
+            _LOGGER.warning("streamlit-persist: widget check failed for %r", key, exc_info=True)
+    return ours
 
 
 def _registering(state: Any, metadata: Any, key: str) -> Any:
+    observers = _widget_observers(state)
+    if not observers:
+        return metadata
     try:
-        observer = _observer(state)
-        if observer is None:
-            return metadata
         widget = Widget(state, metadata, key)
-        observer.registering(widget)
+        for observer in observers:
+            observer.registering(widget)
         return widget.metadata()
     except Exception:
         _LOGGER.warning("streamlit-persist: widget registration check failed for %r", key, exc_info=True)
@@ -693,16 +716,13 @@ class ErrorObserver(Protocol):
         ...
 
 
-# By session id, held weakly like the widget observers.
-_readers: weakref.WeakValueDictionary[str, ErrorObserver] = weakref.WeakValueDictionary()
+_readers: _Observers[ErrorObserver] = _Observers()
 _state_patched = False
 
 
-def _observer_of_this_session() -> ErrorObserver | None:
-    if not _readers:
-        return None
+def _readers_of_this_session() -> list[ErrorObserver]:
     ctx = run_context()
-    return None if ctx is None else _readers.get(ctx.session_id)
+    return [] if ctx is None else _readers.of(ctx.session_id)
 
 
 def _patch_state_access() -> None:
@@ -722,23 +742,20 @@ def _patch_state_access() -> None:
         @functools.wraps(get_item)
         def getitem(self: Any, key: Any) -> Any:
             value = get_item(self, key)
-            observer = _observer_of_this_session()
-            if observer is not None:
+            for observer in _readers_of_this_session():
                 observer.read(str(key))
             return value
 
         @functools.wraps(set_item)
         def setitem(self: Any, key: Any, value: Any) -> None:
             set_item(self, key, value)
-            observer = _observer_of_this_session()
-            if observer is not None:
+            for observer in _readers_of_this_session():
                 observer.wrote(str(key))
 
         @functools.wraps(del_item)
         def delitem(self: Any, key: Any) -> None:
             del_item(self, key)
-            observer = _observer_of_this_session()
-            if observer is not None:
+            for observer in _readers_of_this_session():
                 observer.wrote(str(key))
 
         SessionStateProxy.__getitem__ = getitem  # type: ignore[method-assign]
@@ -753,25 +770,26 @@ def watch_errors(observer: ErrorObserver) -> bool:
         ctx = run_context()
         if ctx is None or not hasattr(ctx, "on_script_error"):
             return False
+        _patch_state_access()
+        _readers.add(ctx.session_id, observer)
         current = ctx.on_script_error
-        if getattr(current, "_streamlit_persist", None) is observer:
-            _readers[ctx.session_id] = observer
+        if getattr(current, "_streamlit_persist", False):
             return True
-        previous = getattr(current, "_streamlit_persist_previous", current)
+        session = ctx.session_id
 
         def handler(error: BaseException) -> bool | None:
-            try:
-                if observer.raised(error):
-                    return True
-            except Exception:
-                _LOGGER.warning("streamlit-persist: recovering from the app's exception failed", exc_info=True)
-            return previous(error) if previous is not None else None  # type: ignore[arg-type]
+            recovered = False
+            for reader in _readers.of(session):  # each holds back its own suspects
+                try:
+                    recovered = reader.raised(error) or recovered
+                except Exception:
+                    _LOGGER.warning("streamlit-persist: recovering from the app's exception failed", exc_info=True)
+            if recovered:
+                return True
+            return current(error) if current is not None else None  # type: ignore[arg-type]
 
-        handler._streamlit_persist = observer  # type: ignore[attr-defined]
-        handler._streamlit_persist_previous = previous  # type: ignore[attr-defined]
+        handler._streamlit_persist = True  # type: ignore[attr-defined]
         ctx.on_script_error = handler
-        _patch_state_access()
-        _readers[ctx.session_id] = observer
         return True
     except Exception:
         _LOGGER.debug("streamlit-persist: error hook unavailable", exc_info=True)

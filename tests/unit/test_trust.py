@@ -277,3 +277,39 @@ st.write(repr([st.session_state[k] for k in ("one", "many", "seg", "segs")]))
         assert not at.exception
         assert at.markdown[0].value == repr(["b", ["a", "c"], "y", ["x"]])
         assert errors(at) == []
+
+
+class TestTwoPersistCalls:
+    """An app with two ``persist()`` calls (two namespaces): each one's widgets, writes and
+    recovery work as if it were alone (the session's observers used to be the last call's)."""
+
+    TWO = f"""
+first = sp.persist(["fresh", "count"], namespace="{NS}")
+second = sp.persist(["other"], namespace="s", key="q")
+st.text_input("Fresh", key="fresh")
+st.text_input("Other", key="other")
+total = st.session_state.get("count", 0) + 1
+st.text(f"total={{total}}")
+"""
+
+    def test_untouched_widgets_of_the_first_call_are_not_stored(self, browser: MemoryBrowser) -> None:
+        at = app(self.TWO).run()
+        assert browser.values(namespace=NS) == {}
+        at.text_input(key="fresh").set_value("hi").run()
+        at.text_input(key="other").set_value("yo").run()
+        assert browser.values(namespace=NS) == {"fresh": "hi"}
+        assert browser.values(namespace="s") == {"other": "yo"}
+
+    def test_a_stale_value_of_the_first_call_is_checked_against_its_widget(self, browser: MemoryBrowser) -> None:
+        browser.store({"fresh": ["not", "text"]}, namespace=NS)
+        at = app(self.TWO).run()
+        assert not at.exception
+        assert at.text_input(key="fresh").value == ""
+        assert browser.values(namespace=NS) == {}
+
+    def test_a_value_of_the_first_call_that_makes_the_app_raise_is_quarantined(self, browser: MemoryBrowser) -> None:
+        browser.store({"count": "five"}, namespace=NS)
+        at = app(self.TWO).run()
+        assert not at.exception
+        assert at.text[0].value == "total=1"
+        assert browser.values(namespace=NS) == {}
