@@ -36,7 +36,12 @@ const render: FrontendRenderer<State, unknown> = ({ data, parentElement, setTrig
       }
       return;
     }
-    const handled = handle(parsed, { storage: openStorage(parsed.storage), sessions: page.sessions, doc: document });
+    const handled = handle(parsed, {
+      storage: openStorage(parsed.storage),
+      sessions: page.sessions,
+      doc: document,
+      crossSite: page.crossSite,
+    });
     const message = withWaiting(page, parsed.sid, handled);
     if (message !== null) setTriggerValue(MESSAGE_EVENT, message);
     const record = page.sessions.get(`${parsed.storage}|${parsed.prefix}`);

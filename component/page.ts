@@ -4,6 +4,7 @@
  * (`index.ts`, loaded later). Both read and write the same records, so whichever applies a
  * run first, the other sees it applied; messages the early copy cannot send wait here.
  */
+import { crossSiteFrame } from "./access";
 import type { SessionRecord } from "./bridge";
 import type { PersistMessage } from "./protocol";
 
@@ -11,6 +12,8 @@ export interface PageState {
   sessions: Map<string, SessionRecord>;
   /** Messages for Python produced before the module (which can send them) was loaded. */
   outbox: PersistMessage[];
+  /** This page is a cross-site frame (access.ts); false until the browser has said so. */
+  crossSite: boolean;
 }
 
 const KEY = "__streamlitPersist";
@@ -19,8 +22,11 @@ export function pageState(win: Window): PageState {
   const holder = win as unknown as Record<string, PageState | undefined>;
   const existing = holder[KEY];
   if (existing !== undefined && existing.sessions instanceof Map && Array.isArray(existing.outbox)) return existing;
-  const state: PageState = { sessions: new Map(), outbox: [] };
+  const state: PageState = { sessions: new Map(), outbox: [], crossSite: false };
   holder[KEY] = state;
+  void crossSiteFrame(win).then((crossSite) => {
+    state.crossSite = crossSite;
+  });
   return state;
 }
 
