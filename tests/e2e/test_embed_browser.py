@@ -10,18 +10,22 @@ own origin. ``?embed=true`` only hides Streamlit's toolbar, as authors embed app
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Final
 
 import pytest
-from playwright.sync_api import Frame, FrameLocator, Page, expect
+from playwright.sync_api import BrowserContext, Frame, FrameLocator, Page, Playwright, expect
 
 from tests.e2e.browser_helpers import HYDRATION_MS
-from tests.support.fixtures import StreamlitAppFactory
-from tests.support.pages import APP_SELECTOR, EXCEPTION_SELECTOR, RUNS_SELECTOR
+from tests.support.apps import RUNS_SELECTOR
+from tests.support.browser import LAUNCH_ARGS, chromium_executable
+from tests.support.fixtures import ConsoleErrors, StreamlitAppFactory
+from tests.support.pages import APP_SELECTOR, DEFAULT_TIMEOUT_MS, EXCEPTION_SELECTOR
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +34,7 @@ NAMESPACE: Final = "embed"
 UNAVAILABLE: Final = re.compile(r"^error unavailable: browser storage is unavailable to this page")
 
 ParentPage = Callable[[str, str], str]  # (host the parent is addressed by, app URL) -> parent URL
+Scope = Page | FrameLocator  # the app as a page of its own, or in the parent's frame
 
 
 @pytest.fixture
@@ -51,7 +56,7 @@ def parent_page() -> Iterator[ParentPage]:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base's name)
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -65,22 +70,43 @@ def parent_page() -> Iterator[ParentPage]:
         server.server_close()
 
 
-def _line(frame: FrameLocator, pattern: str | re.Pattern[str]) -> None:
+@pytest.fixture
+def third_party_cookies_allowed(
+    playwright: Playwright, tmp_path: Path, console_errors: ConsoleErrors
+) -> Iterator[BrowserContext]:
+    """A Chromium profile that allows third-party cookies (as many users' Chrome still does).
+
+    Playwright's contexts block them, like an incognito window; a profile's own preference is
+    the only switch (there is no command-line flag for it).
+    """
+    (tmp_path / "Default").mkdir()
+    preferences = {"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}}
+    (tmp_path / "Default" / "Preferences").write_text(json.dumps(preferences))
+    context = playwright.chromium.launch_persistent_context(
+        tmp_path, executable_path=chromium_executable(playwright.chromium), headless=True, args=list(LAUNCH_ARGS)
+    )
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    context.on("page", console_errors.watch)
+    yield context
+    context.close()
+
+
+def _line(frame: Scope, pattern: str | re.Pattern[str]) -> None:
     text = re.compile("^" + re.escape(pattern) + "$") if isinstance(pattern, str) else pattern
     expect(frame.get_by_test_id("stText").filter(has_text=text)).to_be_visible(timeout=HYDRATION_MS)
 
 
-def _settled(frame: FrameLocator) -> None:
+def _settled(frame: Scope) -> None:
     app = frame.locator(APP_SELECTOR)
     expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=HYDRATION_MS)
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=HYDRATION_MS)
 
 
-def _error_lines(frame: FrameLocator) -> list[str]:
+def _error_lines(frame: Scope) -> list[str]:
     return [t for t in frame.get_by_test_id("stText").all_inner_texts() if t.startswith("error ")]
 
 
-def _type_name(frame: FrameLocator, name: str) -> None:
+def _type_name(frame: Scope, name: str) -> None:
     field = frame.locator(".st-key-name input")
     field.fill(name)
     field.press("Enter")
@@ -149,4 +175,34 @@ def test_same_site_frame_stores_and_restores(
     # No false alarm: the browser grants a same-site frame its storage, and the module saw it.
     assert _app_frame(page).evaluate("document.hasStorageAccess()") is True
     assert _app_frame(page).evaluate("window.__streamlitPersist.crossSite") is False
+    expect(frame.locator(EXCEPTION_SELECTOR)).to_have_count(0)
+
+
+def test_cross_site_frame_with_partitioned_storage_restores_within_that_site(
+    streamlit_app: StreamlitAppFactory, third_party_cookies_allowed: BrowserContext, parent_page: ParentPage
+) -> None:
+    """Third-party cookies allowed: the frame gets storage of its own for the embedding site, and
+    the browser still grants it access, so nothing is reported; values come back within that site."""
+    server = streamlit_app(APP)
+    page = third_party_cookies_allowed.new_page()
+    page.goto(server.url)  # the app as a site of its own
+    _type_name(page, "Top")
+    page.wait_for_function("(n) => window.localStorage.getItem(n) !== null", arg=f"sp:{NAMESPACE}:name")
+
+    page.goto(parent_page("127.0.0.1", server.url + "?embed=true"))
+    frame = page.frame_locator("#app")
+    _line(frame, "name='' count=0")  # storage kept apart: the top-level visit's value is not there
+    _line(frame, "available=True hydrated=True restored=[]")
+    assert _app_frame(page).evaluate("document.hasStorageAccess()") is True
+    _type_name(frame, "Framed")
+    _app_frame(page).wait_for_function(
+        "(n) => window.localStorage.getItem(n) !== null", arg=f"sp:{NAMESPACE}:name", timeout=HYDRATION_MS
+    )
+
+    page.reload()
+    frame = page.frame_locator("#app")
+    _line(frame, "name='Framed' count=0")
+    _line(frame, "available=True hydrated=True restored=['name']")
+    _settled(frame)
+    assert _error_lines(frame) == []
     expect(frame.locator(EXCEPTION_SELECTOR)).to_have_count(0)
