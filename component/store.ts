@@ -74,13 +74,18 @@ export function isQuotaError(error: unknown): boolean {
   return e.name === "QuotaExceededError" || e.name === "NS_ERROR_DOM_QUOTA_REACHED" || e.code === 22;
 }
 
-/** The Storage object, or null when the browser refuses access (privacy modes, sandboxing). */
+const warnedUnavailable = new Set<string>(); // asked on every run: say it once per page
+
+/** The Storage object, or null when the browser refuses access (a cross-site frame, sandboxing). */
 export function openStorage(kind: "local" | "session", win: Window = window): Storage | null {
   try {
     const storage = kind === "local" ? win.localStorage : win.sessionStorage;
     return storage ?? null;
   } catch (error) {
-    console.warn(`${LOG_PREFIX} ${kind}Storage is unavailable:`, error);
+    if (!warnedUnavailable.has(kind)) {
+      warnedUnavailable.add(kind);
+      console.warn(`${LOG_PREFIX} ${kind}Storage is unavailable:`, error);
+    }
     return null;
   }
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,15 +22,19 @@ from typing import Final
 import pytest
 from playwright.sync_api import BrowserContext, Frame, FrameLocator, Page, Playwright, expect
 
+from streamlit_persist.testing import TemporaryStore
 from tests.e2e.browser_helpers import HYDRATION_MS
 from tests.support.apps import RUNS_SELECTOR
 from tests.support.browser import LAUNCH_ARGS, chromium_executable
-from tests.support.fixtures import ConsoleErrors, StreamlitAppFactory
+from tests.support.fixtures import ConsoleErrors, NewContext, StreamlitAppFactory
+from tests.support.oidc import OidcProvider, auth_secrets, keep_on_loopback, sign_in_at_provider
 from tests.support.pages import APP_SELECTOR, DEFAULT_TIMEOUT_MS, EXCEPTION_SELECTOR
+from tests.support.streamlit_server import StreamlitServer, free_port
 
 pytestmark = pytest.mark.e2e
 
 APP: Final = "embed_app.py"
+SIGNIN_APP: Final = Path(__file__).resolve().parent / "apps" / "signin_app.py"
 NAMESPACE: Final = "embed"
 UNAVAILABLE: Final = re.compile(r"^error unavailable: browser storage is unavailable to this page")
 
@@ -204,5 +209,33 @@ def test_cross_site_frame_with_partitioned_storage_restores_within_that_site(
     _line(frame, "name='Framed' count=0")
     _line(frame, "available=True hydrated=True restored=['name']")
     _settled(frame)
+    assert frame.locator(RUNS_SELECTOR).inner_text().strip() == "runs=2"  # from storage: the cookie cannot help
     assert _error_lines(frame) == []
     expect(frame.locator(EXCEPTION_SELECTOR)).to_have_count(0)
+
+
+def test_st_login_does_not_reach_a_cross_site_frame(
+    new_context: NewContext, parent_page: ParentPage, tmp_path: Path
+) -> None:
+    """Streamlit's sign-in cookie is SameSite=Lax: a user signed in to the app is signed out in a
+    cross-site frame, so ``storage="user"`` falls back to the browser storage it is denied."""
+    shutil.copy(SIGNIN_APP, tmp_path / SIGNIN_APP.name)
+    (tmp_path / ".streamlit").mkdir()
+    port = free_port()
+    with OidcProvider() as provider, TemporaryStore() as store:
+        (tmp_path / ".streamlit" / "secrets.toml").write_text(auth_secrets(provider, app_port=port))
+        env = {"STREAMLIT_PERSIST_STORE": store.url}
+        with StreamlitServer(tmp_path / SIGNIN_APP.name, cwd=tmp_path, port=port, env=env) as server:
+            context = new_context()
+            keep_on_loopback(context)
+            page = context.new_page()
+            page.goto(server.url)
+            page.locator(".st-key-login button").click()
+            sign_in_at_provider(page, "ann", provider)
+            page.wait_for_url(server.url, timeout=HYDRATION_MS)
+            _line(page, "user=ann prefs='' note='' hydrated=True errors=[]")  # signed in, top level
+
+            page.goto(parent_page("127.0.0.1", server.url + "?embed=true"))
+            frame = page.frame_locator("#app")
+            _line(frame, "user=None prefs='' note='' hydrated=True errors=[('unavailable', None)]")
+            expect(frame.locator(EXCEPTION_SELECTOR)).to_have_count(0)
