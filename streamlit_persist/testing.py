@@ -42,8 +42,8 @@ class MemoryBrowser:
     plus values, per storage) makes writes fail the way a full browser storage does.
     ``available=False`` is a page whose storage the browser denies (an app embedded in
     another site's page, in Chromium): nothing is read, written or kept in a cookie.
-    ``partitioned=True`` is a page whose ``localStorage`` the browser keeps apart for the
-    embedding site (Firefox): it works, and the app is told.
+    ``partitioned=True`` is a cross-site frame whose ``localStorage`` works but is kept apart
+    for the embedding site (``document.hasStorageAccess()`` false): the app is told once.
     """
 
     def __init__(self, *, quota: int | None = None, available: bool = True, partitioned: bool = False) -> None:
