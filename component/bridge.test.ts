@@ -62,7 +62,7 @@ describe("handle", () => {
 
   beforeEach(() => {
     storage = new MemoryStorage();
-    env = { storage, sessions: new Map<string, SessionRecord>(), doc: null, crossSite: false };
+    env = { storage, sessions: new Map<string, SessionRecord>(), doc: null };
     vi.spyOn(console, "warn").mockImplementation(() => undefined);
   });
 
@@ -193,7 +193,7 @@ describe("missed messages", () => {
   const record = (): SessionRecord => env.sessions.get("local|sp:app:") as SessionRecord;
 
   beforeEach(() => {
-    env = { storage: new MemoryStorage(), sessions: new Map<string, SessionRecord>(), doc: null, crossSite: false };
+    env = { storage: new MemoryStorage(), sessions: new Map<string, SessionRecord>(), doc: null };
   });
 
   it("advances while every message's base was applied", () => {
@@ -232,7 +232,7 @@ describe("boot cookie", () => {
   }
 
   it("writes the value Python computed at once, and deletes it when told", () => {
-    const env: Environment = { storage: new MemoryStorage(), sessions: new Map(), doc: document, crossSite: false };
+    const env: Environment = { storage: new MemoryStorage(), sessions: new Map(), doc: document };
     handle(data({ rev: 1, writes: { a: "x" }, cookie: spec }), env);
     expect(cookie("sp_0123abcd")).toBe("b1.mac.body");
     handle(data({ rev: 3, writes: { a: null }, cookie: { ...spec, value: "" } }), env);
@@ -245,7 +245,7 @@ describe("boot cookie", () => {
     const crossSite: Environment = { storage: new MemoryStorage(), sessions: new Map(), doc: document, crossSite: true };
     handle(data({ rev: 1, cookie: spec }), crossSite);
     expect(cookie("sp_0123abcd")).toBeUndefined();
-    const denied: Environment = { storage: null, sessions: new Map(), doc: document, crossSite: false };
+    const denied: Environment = { storage: null, sessions: new Map(), doc: document };
     handle(data({ rev: 1, cookie: spec }), denied);
     expect(cookie("sp_0123abcd")).toBeUndefined();
   });

@@ -40,7 +40,7 @@ export interface Environment {
   sessions: Map<string, SessionRecord>;
   doc: Document | null;
   /** This page is a frame in another site's page (access.ts): storage kept apart, no cookie sent. */
-  crossSite: boolean;
+  crossSite?: boolean;
 }
 
 export function handle(data: PersistData, env: Environment): PersistMessage | null {
@@ -95,7 +95,7 @@ export function handle(data: PersistData, env: Environment): PersistMessage | nu
 
   // In a cross-site frame the SameSite=Lax cookie never comes back; without storage it
   // would claim values storage cannot confirm.
-  const cookieUseful = storage !== null && !env.crossSite;
+  const cookieUseful = storage !== null && env.crossSite !== true;
   if (data.cookie !== null && env.doc !== null && cookieUseful && data.rev > record.cookieRev) {
     record.cookieRev = data.rev;
     if (data.cookie.value !== record.cookie) writeCookie(env.doc, data.cookie);
@@ -115,7 +115,7 @@ function accessFailure(data: PersistData, env: Environment): Failure | null {
     return { slot: "", kind: "unavailable", message: `${data.storage}Storage is denied to this page` };
   }
   // sessionStorage is per tab anyway: kept apart per embedding site, a reload still finds it.
-  if (env.crossSite && data.storage === "local") {
+  if (env.crossSite === true && data.storage === "local") {
     return { slot: "", kind: "partitioned", message: "localStorage is kept apart for the embedding site" };
   }
   return null;

@@ -52,7 +52,7 @@ describe("applyEarly (the inline copy of a page load's first run)", () => {
     localStorage.setItem(`${PREFIX}a`, "changed by another tab since");
     document.cookie = `${COOKIE}=changed; Path=/`;
     const state = pageState(window);
-    expect(handle(data(), { storage: localStorage, sessions: state.sessions, doc: document, crossSite: false })).toBeNull();
+    expect(handle(data(), { storage: localStorage, sessions: state.sessions, doc: document })).toBeNull();
     expect(localStorage.getItem(`${PREFIX}a`)).toBe("changed by another tab since");
     expect(cookie(COOKIE)).toBe("changed");
   });
@@ -88,7 +88,6 @@ describe("withWaiting", () => {
         },
         { sid: "s2", failures: [{ slot: "c", kind: "quota", message: "full" }] },
       ],
-      crossSite: false,
     };
     const merged = withWaiting(state, "s1", {
       sid: "s1",

@@ -24,7 +24,7 @@ export function applyEarly(raw: unknown): void {
       storage: openStorage(parsed.storage),
       sessions: state.sessions,
       doc: document,
-      crossSite: state.crossSite,
+      crossSite: state.crossSite === true,
     });
     if (message !== null) state.outbox.push(message);
   } catch (error) {

@@ -40,7 +40,7 @@ const render: FrontendRenderer<State, unknown> = ({ data, parentElement, setTrig
       storage: openStorage(parsed.storage),
       sessions: page.sessions,
       doc: document,
-      crossSite: page.crossSite,
+      crossSite: page.crossSite === true,
     });
     const message = withWaiting(page, parsed.sid, handled);
     if (message !== null) setTriggerValue(MESSAGE_EVENT, message);

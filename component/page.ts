@@ -12,8 +12,8 @@ export interface PageState {
   sessions: Map<string, SessionRecord>;
   /** Messages for Python produced before the module (which can send them) was loaded. */
   outbox: PersistMessage[];
-  /** This page is a cross-site frame (access.ts); false until the browser has said so. */
-  crossSite: boolean;
+  /** This page is a cross-site frame (access.ts); absent until the browser has said so. */
+  crossSite?: boolean;
 }
 
 const KEY = "__streamlitPersist";
@@ -22,7 +22,7 @@ export function pageState(win: Window): PageState {
   const holder = win as unknown as Record<string, PageState | undefined>;
   const existing = holder[KEY];
   if (existing !== undefined && existing.sessions instanceof Map && Array.isArray(existing.outbox)) return existing;
-  const state: PageState = { sessions: new Map(), outbox: [], crossSite: false };
+  const state: PageState = { sessions: new Map(), outbox: [] };
   holder[KEY] = state;
   void crossSiteFrame(win).then((crossSite) => {
     state.crossSite = crossSite;
