@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { crossSiteFrame } from "./access";
+import { pageState } from "./page";
 
 /** A window as access.ts sees it: its top, and a document that may answer hasStorageAccess. */
 function frame(top: "self" | "other", hasStorageAccess?: () => Promise<boolean>): Window {
@@ -32,5 +33,16 @@ describe("crossSiteFrame", () => {
       },
     } as unknown as Window;
     expect(await crossSiteFrame(throwing)).toBe(false);
+  });
+});
+
+describe("pageState", () => {
+  it("learns once per page whether it is a cross-site frame, for both copies of the bridge", async () => {
+    const win = frame("other", () => Promise.resolve(false));
+    const state = pageState(win);
+    expect(state.crossSite).toBeUndefined(); // not known yet: nothing is claimed
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(state.crossSite).toBe(true);
+    expect(pageState(win)).toBe(state); // the module finds what the early copy started
   });
 });
