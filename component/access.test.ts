@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { crossSiteFrame } from "./access";
-import { pageState } from "./page";
+import { crossSiteFrame, learnCrossSite } from "./access";
+import type { PageState } from "./page";
 
 /** A window as access.ts sees it: its top, and a document that may answer hasStorageAccess. */
 function frame(top: "self" | "other", hasStorageAccess?: () => Promise<boolean>): Window {
@@ -36,13 +36,19 @@ describe("crossSiteFrame", () => {
   });
 });
 
-describe("pageState", () => {
-  it("learns once per page whether it is a cross-site frame, for both copies of the bridge", async () => {
-    const win = frame("other", () => Promise.resolve(false));
-    const state = pageState(win);
-    expect(state.crossSite).toBeUndefined(); // not known yet: nothing is claimed
+describe("learnCrossSite", () => {
+  it("asks once per page and keeps the answer in the page state both copies of the bridge share", async () => {
+    const state: PageState = { sessions: new Map(), outbox: [] };
+    let asked = 0;
+    const win = frame("other", () => {
+      asked += 1;
+      return Promise.resolve(false);
+    });
+    learnCrossSite(state, win);
+    expect(state.crossSite).toBe(false); // not known yet: nothing is claimed
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(state.crossSite).toBe(true);
-    expect(pageState(win)).toBe(state); // the module finds what the early copy started
+    learnCrossSite(state, win); // a remount of the module
+    expect(asked).toBe(1);
   });
 });

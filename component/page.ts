@@ -4,7 +4,6 @@
  * (`index.ts`, loaded later). Both read and write the same records, so whichever applies a
  * run first, the other sees it applied; messages the early copy cannot send wait here.
  */
-import { crossSiteFrame } from "./access";
 import type { SessionRecord } from "./bridge";
 import type { PersistMessage } from "./protocol";
 
@@ -12,7 +11,7 @@ export interface PageState {
   sessions: Map<string, SessionRecord>;
   /** Messages for Python produced before the module (which can send them) was loaded. */
   outbox: PersistMessage[];
-  /** This page is a cross-site frame (access.ts); absent until the browser has said so. */
+  /** This page is a cross-site frame (`learnCrossSite`); absent until the browser has said so. */
   crossSite?: boolean;
 }
 
@@ -24,9 +23,6 @@ export function pageState(win: Window): PageState {
   if (existing !== undefined && existing.sessions instanceof Map && Array.isArray(existing.outbox)) return existing;
   const state: PageState = { sessions: new Map(), outbox: [] };
   holder[KEY] = state;
-  void crossSiteFrame(win).then((crossSite) => {
-    state.crossSite = crossSite;
-  });
   return state;
 }
 
