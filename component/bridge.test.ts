@@ -148,8 +148,43 @@ describe("handle", () => {
     env.storage = null;
     const message = handle(data({ checks: [ask("r1")] }), env);
     expect(message?.answers).toEqual([{ req: "r1", entries: {} }]);
-    expect(message?.failures?.[0]?.kind).toBe("storage");
+    expect(message?.failures).toEqual([{ slot: "", kind: "unavailable", message: "localStorage is denied to this page" }]);
     expect(handle(data({ rev: 1, writes: { a: "t" } }), env)).toBeNull(); // told already: no rerun loop
+  });
+
+  it("says storage is unavailable even when Python's claim of nothing stored holds", () => {
+    // A reload in a cross-site frame: no cookie came back, so Python claims an empty storage,
+    // and a denied storage reads as empty too.
+    env.storage = null;
+    const message = handle(data({ checks: [{ req: "boot", select: ALL, h: entriesHash({}) }] }), env);
+    expect(message).toEqual({
+      sid: "s1",
+      failures: [{ slot: "", kind: "unavailable", message: "localStorage is denied to this page" }],
+    });
+    expect(handle(data({ sid: "s2" }), env)?.failures?.[0]?.kind).toBe("unavailable"); // a new session is told too
+  });
+
+  it("tells a write refused with a SecurityError from a full storage", () => {
+    storage.setItem = () => {
+      throw new DOMException("Access is denied for this document.", "SecurityError");
+    };
+    const message = handle(data({ writes: { a: "t" } }), env);
+    expect(message?.failures).toEqual([{ slot: "a", kind: "unavailable", message: "Access is denied for this document." }]);
+  });
+
+  it("says once that local storage is kept apart in a cross-site frame, and stores as usual", () => {
+    env.crossSite = true;
+    const message = handle(data({ writes: { a: "t" } }), env);
+    expect(message?.failures).toEqual([
+      { slot: "", kind: "partitioned", message: "localStorage is kept apart for the embedding site" },
+    ]);
+    expect(storage.getItem("sp:app:a")).toBe("t");
+    expect(handle(data({ rev: 2, writes: { a: "u" } }), env)).toBeNull();
+  });
+
+  it("says nothing of sessionStorage in a cross-site frame: per tab anyway", () => {
+    env.crossSite = true;
+    expect(handle(data({ storage: "session", writes: { a: "t" } }), env)).toBeNull();
   });
 });
 
@@ -203,6 +238,15 @@ describe("boot cookie", () => {
     handle(data({ rev: 3, writes: { a: null }, cookie: { ...spec, value: "" } }), env);
     expect(cookie("sp_0123abcd")).toBeUndefined();
     handle(data({ rev: 2, cookie: spec }), env); // an older message arriving late changes nothing
+    expect(cookie("sp_0123abcd")).toBeUndefined();
+  });
+
+  it("is not written where it cannot come back or storage cannot confirm it", () => {
+    const crossSite: Environment = { storage: new MemoryStorage(), sessions: new Map(), doc: document, crossSite: true };
+    handle(data({ rev: 1, cookie: spec }), crossSite);
+    expect(cookie("sp_0123abcd")).toBeUndefined();
+    const denied: Environment = { storage: null, sessions: new Map(), doc: document };
+    handle(data({ rev: 1, cookie: spec }), denied);
     expect(cookie("sp_0123abcd")).toBeUndefined();
   });
 });

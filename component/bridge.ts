@@ -25,7 +25,7 @@ export interface SessionRecord {
   /** The boot cookie value written last, and the revision it came with. */
   cookie: string | null;
   cookieRev: number;
-  /** Python was told the storage is unavailable (once per session, or every run would rerun). */
+  /** Python was told storage is unavailable or partitioned (once per session: each message is a run). */
   toldUnavailable: boolean;
   /** Every write of this session up to this revision has been applied. */
   applied: number;
@@ -40,6 +40,8 @@ export interface Environment {
   storage: Storage | null;
   sessions: Map<string, SessionRecord>;
   doc: Document | null;
+  /** This page is a frame in another site's page (access.ts): storage kept apart, no cookie sent. */
+  crossSite?: boolean;
   /** The page's URL path (where streamlit-extras kept values); default: `doc`'s. */
   path?: string;
 }
@@ -80,10 +82,12 @@ export function handle(data: PersistData, env: Environment): PersistMessage | nu
       answers.push(answer);
     }
   }
-  const wants = answers.length > 0 || Object.keys(data.writes).length > 0;
-  if (storage === null && wants && !record.toldUnavailable) {
+  // Said even when storage and Python agree: an absent cookie and a denied storage both read
+  // as "nothing stored", which would otherwise pass for a first visit on every reload.
+  const access = accessFailure(data, env);
+  if (access !== null && !record.toldUnavailable) {
     record.toldUnavailable = true;
-    failures.push({ slot: "", kind: "storage", message: `${data.storage}Storage is unavailable` });
+    failures.push(access);
   }
 
   if (storage !== null) {
@@ -101,7 +105,10 @@ export function handle(data: PersistData, env: Environment): PersistMessage | nu
 
   if (storage !== null) advance(record, data.base, data.rev);
 
-  if (data.cookie !== null && env.doc !== null && data.rev > record.cookieRev) {
+  // In a cross-site frame the SameSite=Lax cookie never comes back; without storage it
+  // would claim values storage cannot confirm.
+  const cookieUseful = storage !== null && env.crossSite !== true;
+  if (data.cookie !== null && env.doc !== null && cookieUseful && data.rev > record.cookieRev) {
     record.cookieRev = data.rev;
     if (data.cookie.value !== record.cookie) writeCookie(env.doc, data.cookie);
     record.cookie = data.cookie.value;
@@ -112,6 +119,18 @@ export function handle(data: PersistData, env: Environment): PersistMessage | nu
   if (answers.length > 0) message.answers = answers;
   if (failures.length > 0) message.failures = failures;
   return message;
+}
+
+/** What to tell Python about access to storage itself, if anything is amiss. */
+function accessFailure(data: PersistData, env: Environment): Failure | null {
+  if (env.storage === null) {
+    return { slot: "", kind: "unavailable", message: `${data.storage}Storage is denied to this page` };
+  }
+  // sessionStorage is per tab anyway: kept apart per embedding site, a reload still finds it.
+  if (env.crossSite === true && data.storage === "local") {
+    return { slot: "", kind: "partitioned", message: "localStorage is kept apart for the embedding site" };
+  }
+  return null;
 }
 
 /** Record that every write in (base, rev] has been applied, and absorb what that connects. */

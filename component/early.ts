@@ -20,7 +20,12 @@ export function applyEarly(raw: unknown): void {
     const parsed = parseData(raw);
     if (parsed === null) return;
     const state = pageState(window);
-    const message = handle(parsed, { storage: openStorage(parsed.storage), sessions: state.sessions, doc: document });
+    const message = handle(parsed, {
+      storage: openStorage(parsed.storage),
+      sessions: state.sessions,
+      doc: document,
+      crossSite: state.crossSite === true,
+    });
     if (message !== null) state.outbox.push(message);
   } catch (error) {
     console.warn("[streamlit-persist] Early apply failed", error);

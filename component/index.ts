@@ -5,6 +5,7 @@
  * returns opaque tokens under its namespace prefix. Python owns every decision.
  */
 import type { FrontendRenderer } from "@streamlit/component-v2-lib";
+import { learnCrossSite } from "./access";
 import { handle, missing, type SessionRecord } from "./bridge";
 import { pageState, withWaiting } from "./page";
 import { decodePayload, MESSAGE_EVENT, parseData, type PersistMessage, versionMismatch } from "./protocol";
@@ -19,6 +20,7 @@ const GAP_MS = 250;
 // Page-level: the renderer may be remounted (new parentElement) within one page, and the
 // early copy (early.ts) may have applied a run already.
 const page = pageState(window);
+learnCrossSite(page, window);
 const tabSync = new TabSync(window, () => openStorage("local"));
 const toldMismatch = new Set<string>(); // Python sessions told once: each message costs a run
 
@@ -36,7 +38,12 @@ const render: FrontendRenderer<State, unknown> = ({ data, parentElement, setTrig
       }
       return;
     }
-    const handled = handle(parsed, { storage: openStorage(parsed.storage), sessions: page.sessions, doc: document });
+    const handled = handle(parsed, {
+      storage: openStorage(parsed.storage),
+      sessions: page.sessions,
+      doc: document,
+      crossSite: page.crossSite === true,
+    });
     const message = withWaiting(page, parsed.sid, handled);
     if (message !== null) setTriggerValue(MESSAGE_EVENT, message);
     const record = page.sessions.get(`${parsed.storage}|${parsed.prefix}`);

@@ -11,6 +11,8 @@ export interface PageState {
   sessions: Map<string, SessionRecord>;
   /** Messages for Python produced before the module (which can send them) was loaded. */
   outbox: PersistMessage[];
+  /** This page is a cross-site frame (`learnCrossSite`); absent until the browser has said so. */
+  crossSite?: boolean;
 }
 
 const KEY = "__streamlitPersist";

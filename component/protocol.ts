@@ -73,7 +73,11 @@ export interface PersistData {
 
 export interface Failure {
   slot: string;
-  kind: "quota" | "storage" | "store";
+  /**
+   * "unavailable": this document has no storage at all (denied, e.g. in a cross-site frame);
+   * "partitioned": storage works but is kept apart for the embedding site (access.ts).
+   */
+  kind: "quota" | "storage" | "store" | "unavailable" | "partitioned";
   message: string;
 }
 

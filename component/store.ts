@@ -50,13 +50,22 @@ export function applyWrites(storage: Storage, prefix: string, writes: Record<str
       if (token === null) storage.removeItem(prefix + slot);
       else storage.setItem(prefix + slot, token);
     } catch (error) {
-      const quota = isQuotaError(error);
       const message = error instanceof Error ? error.message : String(error);
       console.warn(`${LOG_PREFIX} Unable to store "${slot}":`, message);
-      failures.push({ slot, kind: quota ? "quota" : "storage", message });
+      failures.push({ slot, kind: failureKind(error), message });
     }
   }
   return failures;
+}
+
+/** A full storage, no storage for this document at all (SecurityError), or another failure. */
+function failureKind(error: unknown): Failure["kind"] {
+  if (isQuotaError(error)) return "quota";
+  return isObject(error) && error["name"] === "SecurityError" ? "unavailable" : "storage";
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
 }
 
 export function isQuotaError(error: unknown): boolean {
@@ -65,13 +74,18 @@ export function isQuotaError(error: unknown): boolean {
   return e.name === "QuotaExceededError" || e.name === "NS_ERROR_DOM_QUOTA_REACHED" || e.code === 22;
 }
 
-/** The Storage object, or null when the browser refuses access (privacy modes, sandboxing). */
+const warnedUnavailable = new Set<string>(); // asked on every run: say it once per page
+
+/** The Storage object, or null when the browser refuses access (a cross-site frame, sandboxing). */
 export function openStorage(kind: "local" | "session", win: Window = window): Storage | null {
   try {
     const storage = kind === "local" ? win.localStorage : win.sessionStorage;
     return storage ?? null;
   } catch (error) {
-    console.warn(`${LOG_PREFIX} ${kind}Storage is unavailable:`, error);
+    if (!warnedUnavailable.has(kind)) {
+      warnedUnavailable.add(kind);
+      console.warn(`${LOG_PREFIX} ${kind}Storage is unavailable:`, error);
+    }
     return null;
   }
 }

@@ -131,6 +131,7 @@ class Persisted:
         self._selector = KeySelector()  # this run's persist() patterns
         self._known = KeySelector()  # every pattern of the session: what storage was asked about
         self._hydrated = False
+        self._available = True  # False once the browser says this page has no storage
         self._requests = 0
         self._claims: dict[str, tuple[KeySelector, int]] = {}  # check id -> its slots, the message it went in
         self._written_at: dict[str, int] = {}  # slot -> the message that last wrote it
@@ -168,6 +169,16 @@ class Persisted:
     def hydrated(self) -> bool:
         """True once the browser's stored values have been applied (or there were none)."""
         return self._hydrated
+
+    @property
+    def available(self) -> bool:
+        """False once the browser said this page has no storage (e.g. a frame on another site).
+
+        Values then live in session state for this session only, and ``errors`` holds one
+        ``unavailable`` record. Always True while values live on the server (``storage="user"``
+        signed in, ``"app"``).
+        """
+        return self._server is not None or self._available
 
     @property
     def restored(self) -> dict[str, Any]:
@@ -752,9 +763,12 @@ class Persisted:
         if not isinstance(failure, dict):
             return
         slot, kind, message = failure.get("slot"), failure.get("kind"), failure.get("message")
-        if not isinstance(slot, str) or kind not in ("quota", "storage", "store"):
+        if not isinstance(slot, str) or kind not in _protocol.FAILURE_KINDS:
             return
         text = message[:300] if isinstance(message, str) else "browser storage refused the write"
+        if kind in ("unavailable", "partitioned"):
+            self._storage_access(kind, text)
+            return
         if kind == "quota":
             text = f"browser storage is full; the previous stored value was kept ({text})"
         elif kind == "store":
@@ -762,6 +776,23 @@ class Persisted:
         self._reporter.report(kind, text, slot or None)
         # Quota: the attempted value stays the baseline, retried only when it changes again.
         # Store: the server side keeps the write and sends it first next time (_server).
+
+    def _storage_access(self, kind: str, text: str) -> None:
+        """The browser has no storage for this page, or keeps it apart for the embedding site.
+
+        Said once per session by the browser. Values on the server are not concerned.
+        """
+        if self._server is not None:
+            return
+        if kind == "unavailable":
+            self._available = False
+            message = f"browser storage is unavailable to this page; values last for this session only ({text})"
+        else:
+            message = (
+                "this page is embedded in another site's page: the browser keeps its storage apart for that "
+                f"site, so only values stored while embedded there come back ({text})"
+            )
+        self._reporter.report("unavailable", message)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -883,8 +914,8 @@ class Persisted:
 
     def _cookie_spec(self) -> _protocol.CookieSpec | None:
         """The boot cookie's next value when it changed (Python computes and authenticates it)."""
-        if self._browser_storage() != "local" or self._options.boot_cookie_bytes == 0:
-            return None
+        if self._browser_storage() != "local" or self._options.boot_cookie_bytes == 0 or not self._available:
+            return None  # without storage, a cookie would claim values storage cannot confirm
         version = (self._mirror.revision, self._cookie_wrote, self._options.boot_cookie_bytes)
         if version == self._cookie_version:
             return None

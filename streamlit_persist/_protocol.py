@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Literal, NotRequired, TypedDict
+from typing import Any, Final, Literal, NotRequired, TypedDict, get_args
 
 import orjson
 import streamlit as st
@@ -77,9 +77,15 @@ class PersistData(TypedDict):
     release: NotRequired[Release]  # peer keys to remove once taken (persist(adopt=...))
 
 
+# "unavailable": no storage for this document at all; "partitioned": storage kept apart for
+# the site embedding this page (a cross-site frame)
+FailureKind = Literal["quota", "storage", "store", "unavailable", "partitioned"]
+FAILURE_KINDS: Final[frozenset[str]] = frozenset(get_args(FailureKind))
+
+
 class Failure(TypedDict):
     slot: str
-    kind: Literal["quota", "storage", "store"]
+    kind: FailureKind
     message: str
 
 

@@ -30,6 +30,7 @@ _VERBS: Final[dict[str, str]] = {
     "too_large": "values over a budget not stored",
     "quota": "writes refused by a full browser storage",
     "storage": "browser storage failures",
+    "unavailable": "reports of browser storage unavailable to this page",
     "link": "share link problems",
 }
 

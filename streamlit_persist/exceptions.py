@@ -23,7 +23,9 @@ ErrorKind = Literal[
     "unsupported",  # a value of a type without a codec
     "too_large",  # over a per-value or total budget
     "quota",  # the browser refused the write (QuotaExceededError)
-    "storage",  # browser storage unavailable or failed otherwise
+    "storage",  # browser storage failed otherwise (a write refused, no answer from the browser)
+    "unavailable",  # no browser storage for this page (denied in a cross-site frame, or kept apart
+    # for the embedding site): values live for this session only; see ``Persisted.available``
     "unassignable",  # a key Streamlit never lets session state assign (buttons, ...)
     "invalid",  # a restored value its widget would reject (wrong type, out of range, ...)
     "quarantined",  # restored, then the app raised: removed so the next load starts clean

@@ -51,17 +51,26 @@ class MemoryBrowser:
 
     Use it as a context manager around ``AppTest`` runs. ``quota`` (characters, keys
     plus values, per storage) makes writes fail the way a full browser storage does.
+    ``available=False`` is a page whose storage the browser denies (an app embedded in
+    another site's page, in Chromium): nothing is read, written or kept in a cookie.
+    ``partitioned=True`` is a cross-site frame whose ``localStorage`` works but is kept apart
+    for the embedding site (``document.hasStorageAccess()`` false): the app is told once.
     """
 
-    def __init__(self, *, quota: int | None = None, path: str = "/") -> None:
+    def __init__(
+        self, *, quota: int | None = None, path: str = "/", available: bool = True, partitioned: bool = False
+    ) -> None:
         self.local: dict[str, str] = {}
         self.path = path  # the page's URL path (where streamlit-extras keeps a page's values)
         self.session: dict[str, str] = {}
         self.quota = quota
+        self.available = available
+        self.partitioned = partitioned
         self.messages: list[PersistData] = []
         self.cookies: dict[str, str] = {}
         self.cookie_budget = 2048
         self._answered: dict[str, set[str]] = {}
+        self._told: set[str] = set()  # sessions told about access to storage, as bridge.ts tells them once
 
     def __enter__(self) -> Self:
         _persisted.set_transport(self._deliver, self.cookie)
@@ -131,6 +140,8 @@ class MemoryBrowser:
 
     def cookie(self, name: str) -> str | None:
         """The boot cookie this browser holds: the last one the app wrote, else one in step with storage."""
+        if not self.available or self.partitioned:
+            return None  # a cross-site frame's requests carry no SameSite=Lax cookie
         if name in self.cookies:
             return self.cookies[name]
         prefixes = {n[: n.index(":", 3) + 1] for n in self.local if n.startswith("sp:") and n.count(":") >= 2}
@@ -147,7 +158,7 @@ class MemoryBrowser:
     def _deliver(self, key: str, data: PersistData, on_message: Callable[[], None]) -> PersistMessage | None:
         """What ``component/bridge.ts`` does with one message, answered at once."""
         self.messages.append(data)
-        items = self._items(data["storage"])
+        items = self._items(data["storage"]) if self.available else {}
         prefix = data["prefix"]
         answered = self._answered.setdefault(data["sid"], set())
         answers: list[Answer] = []
@@ -158,8 +169,8 @@ class MemoryBrowser:
             found = _protocol.answer(check, _under(items, prefix), self._peer_values(check, items, prefix))
             if found is not None:
                 answers.append(found)
-        failures: list[Failure] = []
-        for slot, token in data["writes"].items():
+        failures = self._access_failures(data)
+        for slot, token in data["writes"].items() if self.available else ():
             if token is None:
                 items.pop(prefix + slot, None)
             elif self._fits(items, prefix + slot, token):
@@ -167,25 +178,39 @@ class MemoryBrowser:
             else:
                 failures.append({"slot": slot, "kind": "quota", "message": "The quota has been exceeded."})
         release = data.get("release")
-        if release is not None:  # after the writes, as the browser module does
+        if release is not None and self.available:  # after the writes, as the browser module does
             failed = {failure["slot"] for failure in failures}
             source = _adopt.source(release["source"])
             for name in release["dropped"] + [n for n in release["stored"] if prefix + n in items and n not in failed]:
                 if source is not None:
                     self.local.pop(_adopt.peer_key(source, name, self.path), None)
         cookie = data["cookie"]
-        if cookie is not None:
+        if cookie is not None and self.available and not self.partitioned:
             if cookie["value"]:
                 self.cookies[cookie["name"]] = cookie["value"]
             else:
                 self.cookies.pop(cookie["name"], None)
         return _protocol.reply(data["sid"], answers, failures)
 
+    def _access_failures(self, data: PersistData) -> list[Failure]:
+        """What ``component/bridge.ts`` says, once per session, about access to storage itself."""
+        if data["sid"] in self._told:
+            return []
+        if not self.available:
+            kind: Literal["unavailable", "partitioned"] = "unavailable"
+            message = f"{data['storage']}Storage is denied to this page"
+        elif self.partitioned and data["storage"] == "local":
+            kind, message = "partitioned", "localStorage is kept apart for the embedding site"
+        else:
+            return []
+        self._told.add(data["sid"])
+        return [{"slot": "", "kind": kind, "message": message}]
+
     def _peer_values(self, check: _protocol.Check, items: dict[str, str], prefix: str) -> dict[str, str]:
         """What the check's ``adopt`` package holds for names storage lacks (``component/adopt.ts``)."""
         adopt = check.get("adopt")
         source = None if adopt is None else _adopt.source(adopt["source"])
-        if adopt is None or source is None:
+        if adopt is None or source is None or not self.available:
             return {}
         found = {}
         for name in adopt["names"]:
