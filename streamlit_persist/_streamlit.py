@@ -3,10 +3,10 @@
 Streamlit has no public "run finished" hook and no public way to ask which kind of
 widget owns a key. Each function here degrades to a safe answer when the internals
 move (a Streamlit upgrade makes persistence slower or less precise, never broken).
-Supported: Streamlit 1.59.2 to 1.67 (docs/streamlit-versions.md); each use says the
-releases it was checked on ("checked: 1.59.2, 1.64, 1.67" means by ``make test-matrix``, which runs
-the unit suite and browser smoke tests on each). Where one is missing, ``_missing`` warns
-once per process with what degrades.
+Supported: Streamlit 1.59.2 and later (docs/streamlit-versions.md). Each use says the
+releases it was checked on; "checked: 1.59.2, 1.64, 1.67" means by ``make test-matrix``,
+which runs the unit suite and the browser smoke tests on each. Where an internal is
+missing, ``_missing`` warns once per process with what degrades.
 """
 
 from __future__ import annotations
@@ -76,8 +76,6 @@ def on_run_success(callback: Callable[[], None]) -> bool:
     try:
         owner = _hooked_session_or_none() or _hooked_runner()
         if owner is None:
-            if run_context() is not None:
-                _missing("the script runner of a run", "changes made below persist() reach storage a run late")
             return False
         with _hooks_lock:
             callbacks = _hooks.setdefault(owner, [])
@@ -207,9 +205,12 @@ def _current_script_runner() -> Any:
     from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
 
     ctx = run_context()
-    runner = getattr(getattr(ctx, "yield_check", None), "__self__", None)
-    if not isinstance(runner, ScriptRunner):
-        runner = getattr(getattr(getattr(ctx, "session_state", None), "_yield_callback", None), "__self__", None)
+    if ctx is None:
+        return None
+    callback = getattr(ctx, "yield_check", None) or getattr(ctx.session_state, "_yield_callback", None)
+    if callback is None:
+        _missing("ScriptRunContext.yield_check", "changes made below persist() reach storage a run late")
+    runner = getattr(callback, "__self__", None)
     if not isinstance(runner, ScriptRunner):
         return None
     thread = getattr(runner, "_script_thread", None)
@@ -282,7 +283,10 @@ def server_secret() -> bytes:
 
 
 def main_script_dir() -> Path | None:
-    """The directory of the app's main script (None outside a script run; checked: 1.59.2, 1.64, 1.67)."""
+    """The directory of the app's main script (None outside a script run).
+
+    ``ctx.main_script_path``; checked: 1.59.2, 1.64, 1.67.
+    """
     ctx = run_context()
     return None if ctx is None else Path(ctx.main_script_path).resolve().parent
 
@@ -676,7 +680,10 @@ def watch_widgets(observer: WidgetObserver) -> bool:
 
 
 def drop_value(key: str) -> None:
-    """Remove ``key``'s value from session state without Streamlit's widget checks (checked: 1.59.2, 1.64, 1.67)."""
+    """Remove ``key``'s value from session state without Streamlit's widget checks.
+
+    ``SessionState`` dicts; checked: 1.59.2, 1.64, 1.67.
+    """
     ctx = run_context()
     if ctx is None:
         return
@@ -762,11 +769,11 @@ def _registering(state: Any, metadata: Any, key: str) -> Any:
 
 # --------------------------------------------------------------------------- a run that raises
 #
-# Checked: 1.59.2, 1.64, 1.67 (first in 1.58): ``ScriptRunContext.on_script_error`` (what ``st.App(on_script_error=)``
-# sets) is called in the script thread with the exception, for the script body, fragments and
-# widget callbacks; returning True keeps the exception box off the page (the exception is
-# still logged). A run that raised still ends with SCRIPT_STOPPED_WITH_SUCCESS; session
-# state's "run without errors" key tells the two apart.
+# Checked: 1.59.2, 1.64, 1.67 (it is there from 1.58). ``ScriptRunContext.on_script_error``
+# (what ``st.App(on_script_error=)`` sets) is called in the script thread with the exception,
+# for the script body, fragments and widget callbacks; returning True keeps the exception box
+# off the page (the exception is still logged). A run that raised still ends with
+# SCRIPT_STOPPED_WITH_SUCCESS; session state's "run without errors" key tells the two apart.
 
 
 class ErrorObserver(Protocol):
@@ -875,7 +882,10 @@ def watch_errors(observer: ErrorObserver) -> bool:
 
 
 def run_raised() -> bool:
-    """True if the run that just ended raised an uncaught exception (read at its end; checked: 1.59.2, 1.64, 1.67)."""
+    """True if the run that just ended raised an uncaught exception (read at its end).
+
+    ``SCRIPT_RUN_WITHOUT_ERRORS_KEY``; checked: 1.59.2, 1.64, 1.67.
+    """
     try:
         from streamlit.runtime.state.session_state import SCRIPT_RUN_WITHOUT_ERRORS_KEY
 
@@ -925,14 +935,20 @@ def request_rerun() -> bool:
 
 
 def widget_keys_this_run() -> frozenset[str]:
-    """User keys of the widgets created so far in this run (``ctx.shared``, from 1.59; checked: 1.59.2, 1.64, 1.67)."""
+    """User keys of the widgets created so far in this run.
+
+    ``ScriptRunContext.shared`` (from 1.59); checked: 1.59.2, 1.64, 1.67.
+    """
     try:
         ctx = run_context()
         if ctx is None:
             return frozenset()
-        return frozenset(ctx.shared.widget_user_keys_this_run.snapshot())
+        shared = getattr(ctx, "shared", None)
+        if shared is None:
+            _missing("ScriptRunContext.shared", "a persist() call placed after its widget is not reported")
+            return frozenset()
+        return frozenset(shared.widget_user_keys_this_run.snapshot())
     except Exception:
-        _missing("ScriptRunContext.shared", "a persist() call placed after its widget is not reported")
         return frozenset()
 
 
