@@ -20,19 +20,23 @@ test: setup build chromium redis
 
 # The unit suite and the browser smoke tests (marker `smoke`) on the oldest supported Streamlit,
 # a middle release and the newest. The old releases get their own venvs, made on first use and
-# reused; the newest is what `make setup` installs in $(VENV), so it needs none.
+# reused; the newest is what `make setup` installs in $(VENV). `.ci/run` passes MATRIX_NEWEST=
+# (empty): its `make test` has just run every test on the newest.
 STREAMLIT_OLDEST := 1.59.2
 STREAMLIT_MIDDLE := 1.64.0
 MATRIX_VENVS := $(foreach v,$(STREAMLIT_OLDEST) $(STREAMLIT_MIDDLE),.venvs/streamlit-$(v))
+MATRIX_NEWEST ?= $(PY)
+STREAMLIT_VERSION = $$($(1) -c 'import streamlit; print(streamlit.__version__)')
 
 test-matrix: setup build chromium redis $(MATRIX_VENVS:%=%/.installed)
-	@set -e; for py in $(MATRIX_VENVS:%=%/bin/python) $(PY); do \
-	  version=$$($$py -c 'import streamlit; print(streamlit.__version__)'); \
+	@set -e; for py in $(MATRIX_VENVS:%=%/bin/python) $(MATRIX_NEWEST); do \
+	  version=$(call STREAMLIT_VERSION,$$py); \
 	  echo "=== test-matrix: Streamlit $$version ($$py)"; \
 	  start=$$SECONDS; \
 	  $$py -m pytest -q -p no:cacheprovider tests/unit tests/e2e -m "not e2e or smoke"; \
 	  echo "=== test-matrix: Streamlit $$version passed in $$((SECONDS - start)) s"; \
 	done
+	@$(if $(MATRIX_NEWEST),true,echo "=== test-matrix: Streamlit $(call STREAMLIT_VERSION,$(PY)) ($(PY)) left to make test")
 
 .venvs/streamlit-%/.installed: pyproject.toml
 	$(PYTHON) -m venv .venvs/streamlit-$*
