@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMPS := .make
 TS_SOURCES := $(wildcard component/*.ts) vite.config.ts tsconfig.json
 
-.PHONY: demo test setup build typecheck lint unit e2e bench wheel chromium redis clean
+.PHONY: demo test test-matrix setup build typecheck lint unit e2e bench wheel chromium redis clean
 
 demo: setup build
 	$(PY) -m streamlit run demo_app.py
@@ -17,6 +17,32 @@ test: setup build chromium redis
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
+
+# The unit suite and the browser smoke tests (marker `smoke`) on the oldest supported Streamlit,
+# a middle release and the newest. The old releases get their own venvs, made on first use and
+# reused; the newest is what `make setup` installs in $(VENV). `.ci/run` passes MATRIX_NEWEST=
+# (empty): its `make test` has just run every test on the newest.
+STREAMLIT_OLDEST := 1.59.2
+STREAMLIT_MIDDLE := 1.64.0
+MATRIX_VENVS := $(foreach v,$(STREAMLIT_OLDEST) $(STREAMLIT_MIDDLE),.venvs/streamlit-$(v))
+MATRIX_NEWEST ?= $(PY)
+STREAMLIT_VERSION = $$($(1) -c 'import streamlit; print(streamlit.__version__)')
+
+test-matrix: setup build chromium redis $(MATRIX_VENVS:%=%/.installed)
+	@set -e; for py in $(MATRIX_VENVS:%=%/bin/python) $(MATRIX_NEWEST); do \
+	  version=$(call STREAMLIT_VERSION,$$py); \
+	  echo "=== test-matrix: Streamlit $$version ($$py)"; \
+	  start=$$SECONDS; \
+	  $$py -m pytest -q -p no:cacheprovider tests/unit tests/e2e -m "not e2e or smoke"; \
+	  echo "=== test-matrix: Streamlit $$version passed in $$((SECONDS - start)) s"; \
+	done
+	@$(if $(MATRIX_NEWEST),true,echo "=== test-matrix: Streamlit $(call STREAMLIT_VERSION,$(PY)) ($(PY)) left to make test")
+
+.venvs/streamlit-%/.installed: pyproject.toml
+	$(PYTHON) -m venv .venvs/streamlit-$*
+	.venvs/streamlit-$*/bin/python -m pip install --quiet --upgrade "pip>=25.1"
+	.venvs/streamlit-$*/bin/python -m pip install --quiet -e . --group test "streamlit==$*"
+	@touch $@
 
 setup: $(STAMPS)/python $(STAMPS)/node
 
@@ -73,4 +99,4 @@ wheel: setup build
 	rm -rf dist && $(PY) -m build --wheel --outdir dist
 
 clean:
-	rm -rf $(VENV) node_modules $(STAMPS) streamlit_persist/frontend dist
+	rm -rf $(VENV) .venvs node_modules $(STAMPS) streamlit_persist/frontend dist

@@ -3,7 +3,10 @@
 Streamlit has no public "run finished" hook and no public way to ask which kind of
 widget owns a key. Each function here degrades to a safe answer when the internals
 move (a Streamlit upgrade makes persistence slower or less precise, never broken).
-Checked against Streamlit 1.67.
+Supported: Streamlit 1.59.2 and later (docs/streamlit-versions.md). Each use says the
+releases it was checked on; "checked: 1.59.2, 1.64, 1.67" means by ``make test-matrix``,
+which runs the unit suite and the browser smoke tests on each. Where an internal is
+missing, ``_missing`` warns once per process with what degrades.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import dataclasses
 import functools
 import logging
 import re
+import sys
 import threading
 import time
 import traceback
@@ -31,6 +35,18 @@ _LOGGER: Final = logging.getLogger("streamlit_persist")
 _hooks: weakref.WeakKeyDictionary[Any, list[Callable[[], None]]] = weakref.WeakKeyDictionary()
 _fragment_hooks: weakref.WeakKeyDictionary[Any, dict[str, Callable[[], None]]] = weakref.WeakKeyDictionary()
 _hooks_lock = threading.Lock()
+_warned: set[str] = set()
+
+
+def _missing(internal: str, degrades: str) -> None:
+    """Log once per process that this Streamlit lacks ``internal``, and what degrades."""
+    with _hooks_lock:
+        if internal in _warned:
+            return
+        _warned.add(internal)
+    import streamlit
+
+    _LOGGER.warning("streamlit-persist: Streamlit %s lacks %s: %s", streamlit.__version__, internal, degrades)
 
 
 def run_context() -> ScriptRunContext | None:
@@ -39,7 +55,10 @@ def run_context() -> ScriptRunContext | None:
 
 
 def run_marker() -> object | None:
-    """An object that is new for every script run (the context itself is reused across runs)."""
+    """An object that is new for every script run (the context itself is reused across runs).
+
+    ``ctx.parallel_coordinator`` else ``ctx.cursors``; checked: 1.59.2, 1.64, 1.67.
+    """
     ctx = run_context()
     if ctx is None:
         return None
@@ -99,6 +118,8 @@ def _hooked_session() -> Any:
     AppSession connects ``_on_scriptrunner_event`` to every ScriptRunner it creates (one
     per rerun) and, on a finished run, queues the "script finished" message; elements
     queued after that message show up a run late. So our receiver wraps that handler.
+    ``Runtime._session_mgr``, ``AppSession._on_scriptrunner_event``, ``ScriptRunner.on_event``;
+    checked: 1.59.2, 1.64, 1.67.
     """
     from streamlit.runtime import Runtime
 
@@ -176,11 +197,20 @@ def _dispatch(owner: Any, event: Any) -> None:
 
 
 def _current_script_runner() -> Any:
-    """The ScriptRunner executing this thread (its yield check is a bound method of it)."""
+    """The ScriptRunner executing this thread (its yield check is a bound method of it).
+
+    ``ScriptRunContext.yield_check``: 1.66, 1.67. Before (checked: 1.59.2, 1.64; in every release
+    from 1.55 to 1.67): the runner's yield callback that wraps this run's session state.
+    """
     from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
 
     ctx = run_context()
-    runner = getattr(getattr(ctx, "yield_check", None), "__self__", None)
+    if ctx is None:
+        return None
+    callback = getattr(ctx, "yield_check", None) or getattr(ctx.session_state, "_yield_callback", None)
+    if callback is None:
+        _missing("ScriptRunContext.yield_check", "changes made below persist() reach storage a run late")
+    runner = getattr(callback, "__self__", None)
     if not isinstance(runner, ScriptRunner):
         return None
     thread = getattr(runner, "_script_thread", None)
@@ -199,7 +229,7 @@ def assign(key: str, value: Any) -> None:
     The value also goes under its user key into the previous runs' state: a page switch
     cleans up widgets before this run's values are carried over, and a persisted widget
     whose value only lived in this run's state would come back with its default on the
-    other page (checked on 1.67).
+    other page. ``require_valid_user_key``, ``SessionState._old_state``; checked: 1.59.2, 1.64, 1.67.
     """
     try:
         from streamlit.runtime.state.common import require_valid_user_key
@@ -253,7 +283,10 @@ def server_secret() -> bytes:
 
 
 def main_script_dir() -> Path | None:
-    """The directory of the app's main script (None outside a script run)."""
+    """The directory of the app's main script (None outside a script run).
+
+    ``ctx.main_script_path``; checked: 1.59.2, 1.64, 1.67.
+    """
     ctx = run_context()
     return None if ctx is None else Path(ctx.main_script_path).resolve().parent
 
@@ -277,7 +310,10 @@ def user_identity() -> str | None:
 
 
 def default_namespace() -> str:
-    """The main script's name (under ``server.baseUrlPath``): two apps on one origin never collide."""
+    """The main script's name (under ``server.baseUrlPath``): two apps on one origin never collide.
+
+    ``ctx.main_script_path``; checked: 1.59.2, 1.64, 1.67.
+    """
     import streamlit as st
 
     ctx = run_context()
@@ -309,6 +345,7 @@ def user_state() -> dict[str, Any]:
 
     Plain keys are read from the dicts directly; keys of widgets go through session state's
     lookup (which knows which of its values wins). Falls back to ``to_dict()``.
+    ``SessionState._old_state``, ``_new_session_state``, ``_key_id_mapper``; checked: 1.59.2, 1.64, 1.67.
     """
     try:
         from streamlit.runtime.state.common import is_element_id
@@ -336,7 +373,7 @@ def under_app_test() -> bool:
     """True when ``streamlit.testing``'s ``AppTest`` runs this script (or when that cannot be told).
 
     ``AppTest`` sets ``at.session_state[key]`` from the test's thread, outside any run:
-    callers that track changes to session state then look at every key.
+    callers that track changes to session state then look at every key. Checked: 1.59.2, 1.64, 1.67.
     """
     try:
         runner = _current_script_runner()
@@ -346,7 +383,10 @@ def under_app_test() -> bool:
 
 
 def user_values(keys: Iterable[str]) -> dict[str, Any]:
-    """The values of ``keys`` that session state holds (as ``to_dict()`` has them), fast."""
+    """The values of ``keys`` that session state holds (as ``to_dict()`` has them), fast.
+
+    ``SessionState`` dicts; checked: 1.59.2, 1.64, 1.67.
+    """
     try:
         ctx = run_context()
         if ctx is None:
@@ -370,7 +410,10 @@ def user_values(keys: Iterable[str]) -> dict[str, Any]:
 
 
 def widget_keys() -> frozenset[str]:
-    """User keys that currently belong to widgets (their state vanishes when unrendered)."""
+    """User keys that currently belong to widgets (their state vanishes when unrendered).
+
+    ``SessionState._key_id_mapper``; checked: 1.59.2, 1.64, 1.67.
+    """
     try:
         ctx = run_context()
         if ctx is None:
@@ -385,6 +428,7 @@ def query_param_bound_keys() -> frozenset[str]:
 
     Both the query-param binding registry (bindings of earlier runs) and the metadata of
     widgets registered in this run are read. Empty when the internals are unavailable.
+    ``QueryParams._bindings_by_param``, ``WidgetMetadata.bind``; checked: 1.59.2, 1.64, 1.67.
     """
     try:
         ctx = run_context()
@@ -405,7 +449,10 @@ def query_param_bound_keys() -> frozenset[str]:
 
 
 def page_id() -> str:
-    """An id of the page being run (its script hash), so a share link restores only there."""
+    """An id of the page being run (its script hash), so a share link restores only there.
+
+    ``ctx.pages_manager``; checked: 1.59.2, 1.64, 1.67.
+    """
     try:
         ctx = run_context()
         if ctx is None:
@@ -421,7 +468,7 @@ def page_id() -> str:
 def page_count() -> int:
     """How many pages the app has (``st.navigation`` or a ``pages/`` folder); 1 when unknown.
 
-    Checked on Streamlit 1.64 and 1.67 (``PagesManager.get_pages``).
+    ``PagesManager.get_pages``; checked: 1.59.2, 1.64, 1.67.
     """
     try:
         ctx = run_context()
@@ -433,7 +480,7 @@ def page_count() -> int:
 
 # --------------------------------------------------------------------------- widgets
 #
-# Checked on Streamlit 1.67. Every keyed widget call goes through two points:
+# Checked: 1.59.2, 1.64, 1.67. Every keyed widget call goes through two points:
 # ``policies.check_session_state_rules`` (with ``writes_allowed=False`` for the widgets whose
 # value session state may never hold: buttons, uploaders, chat input, data editor, ...) and
 # ``SessionState.register_widget`` (with the widget's metadata: serializer, deserializer,
@@ -507,6 +554,8 @@ class Widget:
             back = metadata.deserializer(copy.deepcopy(wire))
         except Exception:
             return False
+        if not _within_options(metadata, back):
+            return False
         options = getattr(metadata, "formatted_options", None)
         if options is not None:
             labels = wire if isinstance(wire, list) else [wire] if isinstance(wire, str) else []
@@ -528,13 +577,55 @@ class Widget:
         return value
 
     def keep_across_pages(self) -> None:
-        """Keep the value while the widget is not rendered (Streamlit's ``persist_state="session"``)."""
+        """Keep the value while the widget is not rendered (Streamlit's ``persist_state="session"``, 1.59)."""
         self._keep = True
+        if not hasattr(self._metadata, "persist_state"):
+            _missing("WidgetMetadata.persist_state", "persisted widgets lose their value on a page switch")
 
     def metadata(self) -> Any:
         if self._keep and getattr(self._metadata, "persist_state", "") is None:
             return dataclasses.replace(self._metadata, persist_state="session")
         return self._metadata
+
+
+def _within_options(metadata: Any, value: Any) -> bool:
+    """The option checks older metadata lacks, made from the widget call's own arguments.
+
+    Keyed tabs carry ``formatted_options`` from 1.65 (Streamlit shows the first tab for a
+    stale label; session state would keep it); ``FeedbackSerde.num_options`` exists from 1.67
+    (before, an index past the options reaches the browser as it is). Checked on 1.59.2, 1.64.
+    """
+    owner = getattr(metadata.deserializer, "__self__", None)
+    kind = type(owner).__name__
+    if kind == "_TabsSerde" and getattr(metadata, "formatted_options", None) is None:
+        labels = _caller_local("tabs", "tabs")
+        if labels is None:
+            _missing("the labels of keyed tabs", "a stored label of a tab that is gone stays in session state")
+            return True
+        return value in list(labels)
+    if kind == "FeedbackSerde" and not hasattr(owner, "num_options"):
+        style = _caller_local("feedback", "options")
+        count = _FEEDBACK_OPTIONS.get(style) if isinstance(style, str) else None
+        if count is None:
+            _missing("the options of st.feedback", "stored ratings past the first two are dropped")
+            count = min(_FEEDBACK_OPTIONS.values())
+        return value is None or (type(value) is int and 0 <= value < count)
+    return True
+
+
+_FEEDBACK_OPTIONS: Final = {"thumbs": 2, "faces": 5, "stars": 5}
+
+
+def _caller_local(function: str, name: str) -> Any:
+    """The local ``name`` of the nearest calling Streamlit frame of ``function`` (None if none)."""
+    frame = sys._getframe(1)
+    for _ in range(40):
+        if frame is None:
+            return None
+        if frame.f_code.co_name == function and str(frame.f_globals.get("__name__", "")).startswith("streamlit."):
+            return frame.f_locals.get(name)
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 _EVENT_VALUE_TYPES: Final = frozenset(
@@ -610,7 +701,10 @@ def watch_widgets(observer: WidgetObserver) -> bool:
 
 
 def drop_value(key: str) -> None:
-    """Remove ``key``'s value from session state without Streamlit's widget checks."""
+    """Remove ``key``'s value from session state without Streamlit's widget checks.
+
+    ``SessionState`` dicts; checked: 1.59.2, 1.64, 1.67.
+    """
     ctx = run_context()
     if ctx is None:
         return
@@ -620,7 +714,10 @@ def drop_value(key: str) -> None:
 
 
 def user_value(key: str, default: Any) -> Any:
-    """The value session state holds under the user key ``key`` (not a widget's own value)."""
+    """The value session state holds under the user key ``key`` (not a widget's own value).
+
+    ``SessionState`` dicts; checked: 1.59.2, 1.64, 1.67.
+    """
     ctx = run_context()
     if ctx is None:
         return default
@@ -695,11 +792,11 @@ def _registering(state: Any, metadata: Any, key: str) -> Any:
 
 # --------------------------------------------------------------------------- a run that raises
 #
-# Checked on Streamlit 1.67: ``ScriptRunContext.on_script_error`` (what ``st.App(on_script_error=)``
-# sets) is called in the script thread with the exception, for the script body, fragments and
-# widget callbacks; returning True keeps the exception box off the page (the exception is
-# still logged). A run that raised still ends with SCRIPT_STOPPED_WITH_SUCCESS; session
-# state's "run without errors" key tells the two apart.
+# Checked: 1.59.2, 1.64, 1.67 (it is there from 1.58). ``ScriptRunContext.on_script_error``
+# (what ``st.App(on_script_error=)`` sets) is called in the script thread with the exception,
+# for the script body, fragments and widget callbacks; returning True keeps the exception box
+# off the page (the exception is still logged). A run that raised still ends with
+# SCRIPT_STOPPED_WITH_SUCCESS; session state's "run without errors" key tells the two apart.
 
 
 class ErrorObserver(Protocol):
@@ -726,7 +823,10 @@ def _readers_of_this_session() -> list[ErrorObserver]:
 
 
 def _patch_state_access() -> None:
-    """Route ``st.session_state`` reads, writes and deletions (any spelling) to this session's observer."""
+    """Route ``st.session_state`` reads, writes and deletions (any spelling) to this session's observer.
+
+    ``SessionStateProxy`` item access; checked: 1.59.2, 1.64, 1.67.
+    """
     global _state_patched
     with _hooks_lock:
         if _state_patched:
@@ -768,7 +868,10 @@ def watch_errors(observer: ErrorObserver) -> bool:
     """Show ``observer`` this run's uncaught exception first (an app's own handler comes after)."""
     try:
         ctx = run_context()
-        if ctx is None or not hasattr(ctx, "on_script_error"):
+        if ctx is None:
+            return False
+        if not hasattr(ctx, "on_script_error"):
+            _missing("ScriptRunContext.on_script_error", "recovery from a stored value that makes the app raise is off")
             return False
         _patch_state_access()
         _readers.add(ctx.session_id, observer)
@@ -797,7 +900,10 @@ def watch_errors(observer: ErrorObserver) -> bool:
 
 
 def run_raised() -> bool:
-    """True if the run that just ended raised an uncaught exception (read at its end)."""
+    """True if the run that just ended raised an uncaught exception (read at its end).
+
+    ``SCRIPT_RUN_WITHOUT_ERRORS_KEY``; checked: 1.59.2, 1.64, 1.67.
+    """
     try:
         from streamlit.runtime.state.session_state import SCRIPT_RUN_WITHOUT_ERRORS_KEY
 
@@ -810,7 +916,10 @@ def run_raised() -> bool:
 
 
 def blamed_widget(error: BaseException, candidates: set[str]) -> str | None:
-    """The key of the Streamlit widget call that raised ``error``, if it is one of ``candidates``."""
+    """The key of the Streamlit widget call that raised ``error``, if it is one of ``candidates``.
+
+    Reads the ``key`` local of Streamlit's frames; checked: 1.59.2, 1.64, 1.67.
+    """
     frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
     for frame in reversed(frames):  # innermost first
         module = str(frame.f_globals.get("__name__", ""))
@@ -821,7 +930,10 @@ def blamed_widget(error: BaseException, candidates: set[str]) -> str | None:
 
 
 def request_rerun() -> bool:
-    """Ask for one more full run of this page, as ``st.rerun()`` would, without stopping this one."""
+    """Ask for one more full run of this page, as ``st.rerun()`` would, without stopping this one.
+
+    ``RerunData``, ``ctx.script_requests``; checked: 1.59.2, 1.64, 1.67.
+    """
     try:
         from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 
@@ -841,12 +953,19 @@ def request_rerun() -> bool:
 
 
 def widget_keys_this_run() -> frozenset[str]:
-    """User keys of the widgets created so far in this run."""
+    """User keys of the widgets created so far in this run.
+
+    ``ScriptRunContext.shared`` (from 1.59); checked: 1.59.2, 1.64, 1.67.
+    """
     try:
         ctx = run_context()
         if ctx is None:
             return frozenset()
-        return frozenset(ctx.shared.widget_user_keys_this_run.snapshot())
+        shared = getattr(ctx, "shared", None)
+        if shared is None:
+            _missing("ScriptRunContext.shared", "a persist() call placed after its widget is not reported")
+            return frozenset()
+        return frozenset(shared.widget_user_keys_this_run.snapshot())
     except Exception:
         return frozenset()
 
@@ -874,7 +993,8 @@ def page_path() -> str:
 
 # --------------------------------------------------------------------------- other sessions
 #
-# Checked on Streamlit 1.67: each AppSession runs on the server's event loop; a rerun request
+# Checked on Streamlit 1.56 to 1.67 (docs/streamlit-versions.md) and by the browser tests on
+# 1.67: each AppSession runs on the server's event loop; a rerun request
 # from another thread goes through that loop, with the session's last client state (what
 # Streamlit itself does when a source file changes).
 

@@ -37,6 +37,7 @@ from playwright.sync_api import (  # noqa: E402
 )
 
 from tests.support.browser import launch_chromium  # noqa: E402
+from tests.support.compat import STREAMLIT_CONSOLE_ERRORS  # noqa: E402
 from tests.support.fixtures import ConsoleErrors, NewContext, StreamlitAppFactory  # noqa: E402
 from tests.support.pages import DEFAULT_TIMEOUT_MS  # noqa: E402
 from tests.support.streamlit_server import StreamlitServer  # noqa: E402
@@ -149,6 +150,8 @@ def console_errors(request: pytest.FixtureRequest) -> Iterator[ConsoleErrors]:
     ``console_errors.allow("regex")``.
     """
     errors = ConsoleErrors()
+    for pattern in STREAMLIT_CONSOLE_ERRORS:
+        errors.allow(pattern)
     for marker in request.node.iter_markers("allow_console_error"):
         for pattern in marker.args:
             errors.allow(pattern)

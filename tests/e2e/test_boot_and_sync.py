@@ -202,6 +202,7 @@ class TestBootCookie:
         assert settled_runs(page) == 1
         expect_no_streamlit_exception(page)
 
+    @pytest.mark.smoke
     def test_return_visit_restores_on_first_run(
         self, streamlit_app: StreamlitAppFactory, page: Page, context: BrowserContext
     ) -> None:

@@ -157,6 +157,7 @@ def _wait_for_stored_counter(page: Page, value: int) -> None:
 
 
 class TestCounter:
+    @pytest.mark.smoke
     def test_counter_goes_up_by_exactly_one_per_reload(self, streamlit_app: StreamlitAppFactory, page: Page) -> None:
         """Scenario 2: ``st.session_state.counter += 1`` below persist(): +1 per reload, 6 reloads,
         each started as soon as the run's write is in storage (no further run is waited for).

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from streamlit_persist import _encoding
+from tests.support.compat import MULTISELECT_TAG
 from tests.support.fixtures import NewContext, StreamlitAppFactory
 from tests.support.pages import element_by_key, expect_no_streamlit_exception, wait_for_app
 
@@ -56,13 +57,14 @@ def _share_url(page: Page) -> str:
 
 
 def _expect_state(page: Page, filters: list[str], view: str) -> None:
-    tags = element_by_key(page, "filters").locator("[data-tag]")
+    tags = element_by_key(page, "filters").locator(MULTISELECT_TAG)
     expect(tags).to_have_count(len(filters))
     for index, name in enumerate(filters):
         expect(tags.nth(index)).to_contain_text(name)
     expect(element_by_key(page, "view").get_by_role("radio", name=view)).to_be_checked()
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("protect", ["encrypt", "sign"])
 def test_link_round_trip_between_browsers(
     streamlit_app: StreamlitAppFactory, new_context: NewContext, protect: str

@@ -16,6 +16,7 @@ from streamlit_persist._server import ServerSide
 from streamlit_persist._sqlite import SqliteStore
 from streamlit_persist.exceptions import PersistError
 from streamlit_persist.testing import MemoryBrowser, TemporaryStore
+from tests.support.compat import streamlit_at_least
 
 NS = "t"
 ANN = {"is_logged_in": True, "iss": "https://idp.test", "sub": "ann", "email": "ann@example.com"}
@@ -63,8 +64,15 @@ class LateBrowser(MemoryBrowser):
 
 
 def signed_in(user: dict[str, object], script: str = USER_APP) -> AppTest:
-    at = AppTest.from_string(script, default_timeout=30)
-    at.user = user
+    if streamlit_at_least("1.67"):
+        at = AppTest.from_string(script, default_timeout=30)
+        at.user = user
+    else:  # AppTest.user is new in 1.67: before, the script signs its own run in (what AppTest.user does)
+        sign_in = (
+            "from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx\n"
+            f"get_script_run_ctx().user_info.clear(); get_script_run_ctx().user_info.update({user!r})\n"
+        )
+        at = AppTest.from_string(sign_in + script, default_timeout=30)
     return at.run()
 
 
