@@ -163,11 +163,11 @@ def render(holdings: Holdings, *, show_values: bool) -> None:
     stored = sorted(holdings.tokens)
     if not stored:
         return
-    pick, one, every = st.columns([2, 1, 1], vertical_alignment="bottom")
-    slot = pick.selectbox("Stored key", stored, key=base + "/pick")
+    # Stacked, not in columns: in a sidebar or a dialog, columns cut the buttons' labels to "F…".
+    slot = st.selectbox("Stored key", stored, key=base + "/pick")
     if slot is not None:
-        one.button(f"Forget {slot}", key=base + "/forget", on_click=holdings.forget, args=([slot],))
-    every.button("Forget all", key=base + "/forget_all", on_click=holdings.forget, args=(None,))
+        st.button(f"Forget {slot}", key=base + "/forget", on_click=holdings.forget, args=([slot],))
+    st.button("Forget all", key=base + "/forget_all", on_click=holdings.forget, args=(None,))
     st.caption(
         "Forgetting removes the stored value (and its copy in the boot cookie); this session keeps "
         "showing its current value and stores it again only once it changes, so a reload shows the default."
