@@ -61,7 +61,7 @@ def rows(holdings: Holdings, *, show_values: bool, now: float) -> list[dict[str,
     ]
     table += [
         _row(
-            slot, NOT_STORED, None, None, None, False, holdings.restored_from.get(slot, ""), "", problems.get(slot, [])
+            slot, NOT_STORED, None, "", "", False, holdings.restored_from.get(slot, ""), "", problems.get(slot, [])
         )
         for slot in sorted(holdings.unstored)
     ]
@@ -73,7 +73,7 @@ def _stored_row(
 ) -> dict[str, Any]:
     encrypted = token.split(".", 2)[1:2] == ["e"]
     where = holdings.location + (" + cookie" if slot in holdings.in_cookie else "")
-    written = expires = None
+    written = expires = ""  # blank, not "None", where the token cannot say
     value = HIDDEN if encrypted and not show_values else ""
     try:
         opened = holdings.open(slot, token)
@@ -92,8 +92,8 @@ def _row(
     slot: str,
     where: str,
     size: int | None,
-    written: str | None,
-    expires: str | None,
+    written: str,
+    expires: str,
     encrypted: bool,
     restored: str,
     value: str,

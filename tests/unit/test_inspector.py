@@ -81,6 +81,7 @@ class TestTable:
         rows = table(at)
         assert rows["fresh"]["stored in"] == _inspector.NOT_STORED
         assert rows["fresh"]["value"] == ""
+        assert rows["fresh"]["written"] == rows["fresh"]["expires"] == ""  # blank, not "None"
         assert absent(rows["fresh"]["characters"])
         assert browser.local == {}
 
@@ -214,8 +215,8 @@ class TestRows:
             "key": "draft",
             "stored in": "local",
             "characters": 30,
-            "written": None,
-            "expires": None,
+            "written": "",
+            "expires": "",
             "encrypted": True,
             "restored from": "storage",
             "value": "",
