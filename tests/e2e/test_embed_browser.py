@@ -158,6 +158,16 @@ def test_cross_site_frame_says_unavailable_once_and_keeps_the_session(
     expect(frame.locator(EXCEPTION_SELECTOR)).to_have_count(0)
 
 
+def _store_name_and_reload(page: Page, frame: FrameLocator, name: str) -> FrameLocator:
+    """Type ``name`` in the framed app, wait until the frame's storage holds it, reload the parent."""
+    _type_name(frame, name)
+    _app_frame(page).wait_for_function(
+        "(n) => window.localStorage.getItem(n) !== null", arg=f"sp:{NAMESPACE}:name", timeout=HYDRATION_MS
+    )
+    page.reload()
+    return page.frame_locator("#app")
+
+
 def test_same_site_frame_stores_and_restores(
     streamlit_app: StreamlitAppFactory, page: Page, parent_page: ParentPage
 ) -> None:
@@ -166,13 +176,7 @@ def test_same_site_frame_stores_and_restores(
     page.goto(parent_page("localhost", server.url + "?embed=true"))
     frame = page.frame_locator("#app")
     _line(frame, "available=True hydrated=True restored=[]")
-    _type_name(frame, "Ann")
-    _app_frame(page).wait_for_function(
-        "(name) => window.localStorage.getItem(name) !== null", arg=f"sp:{NAMESPACE}:name", timeout=HYDRATION_MS
-    )
-
-    page.reload()
-    frame = page.frame_locator("#app")
+    frame = _store_name_and_reload(page, frame, "Ann")
     _line(frame, "name='Ann' count=0")
     _line(frame, "available=True hydrated=True restored=['name']")
     _settled(frame)
@@ -199,13 +203,7 @@ def test_cross_site_frame_with_partitioned_storage_restores_within_that_site(
     _line(frame, "name='' count=0")  # storage kept apart: the top-level visit's value is not there
     _line(frame, "available=True hydrated=True restored=[]")
     assert _app_frame(page).evaluate("document.hasStorageAccess()") is True
-    _type_name(frame, "Framed")
-    _app_frame(page).wait_for_function(
-        "(n) => window.localStorage.getItem(n) !== null", arg=f"sp:{NAMESPACE}:name", timeout=HYDRATION_MS
-    )
-
-    page.reload()
-    frame = page.frame_locator("#app")
+    frame = _store_name_and_reload(page, frame, "Framed")
     _line(frame, "name='Framed' count=0")
     _line(frame, "available=True hydrated=True restored=['name']")
     _settled(frame)

@@ -19,10 +19,13 @@ on ``PYTHONPATH``, so apps simply ``from tests.support.apps import show_run_coun
 from __future__ import annotations
 
 import threading
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+if TYPE_CHECKING:  # the floor apps of the benchmarks must not import the library
+    from streamlit_persist._adopt import Source
 
 RUNS_KEY: Final = "sp-runs"
 RUNS_SELECTOR: Final = f".st-key-{RUNS_KEY}"
@@ -57,3 +60,22 @@ def show_run_count() -> int:
     with st.container(key=RUNS_KEY):
         st.caption(f"runs={n}")
     return n
+
+
+def adopting_app(source: Source) -> None:
+    """The app of the adopt tests after its move: the same five keys, ``persist(adopt=source)``.
+
+    Both old apps (streamlit-local-storage, streamlit-extras) are rewritten into this one.
+    """
+    import streamlit_persist as sp
+
+    keys = ("name", "count", "tags", "agree", "note")
+    p = sp.persist(list(keys), adopt=source)
+    st.text_input("Name", key="name")
+    st.number_input("Count", key="count", step=1)
+    st.multiselect("Tags", ["a", "b", "c"], key="tags")
+    st.checkbox("Agree", key="agree")
+    st.text_input("Note", key="note")
+    st.text(f"hydrated={p.hydrated} from={sorted(p.restored_from.items())!r}")
+    st.text(f"values={[st.session_state[k] for k in keys]!r}")
+    st.text(f"errors={sorted((e.key or '', e.kind) for e in p.errors)!r}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from tests.support.apps import show_run_count
+from tests.support.apps import adopting_app, show_run_count
 
 show_run_count()
 VALUES = {"name": "Ada", "count": 7, "tags": ["b", "c"], "agree": True}
@@ -25,14 +25,4 @@ if Path(os.environ["SP_MODE_FILE"]).read_text("utf-8").strip() == "old":
             storage.setItem(item, value, key=f"set_{item}")
     st.text(f"stored={storage.getAll()!r}")
 else:
-    import streamlit_persist as sp
-
-    p = sp.persist(["name", "count", "tags", "agree", "note"], adopt="streamlit-local-storage")
-    st.text_input("Name", key="name")
-    st.number_input("Count", key="count", step=1)
-    st.multiselect("Tags", ["a", "b", "c"], key="tags")
-    st.checkbox("Agree", key="agree")
-    st.text_input("Note", key="note")
-    st.text(f"hydrated={p.hydrated} from={sorted(p.restored_from.items())!r}")
-    st.text(f"values={[st.session_state[k] for k in ('name', 'count', 'tags', 'agree', 'note')]!r}")
-    st.text(f"errors={sorted((e.key or '', e.kind) for e in p.errors)!r}")
+    adopting_app("streamlit-local-storage")
