@@ -665,21 +665,25 @@ _T = TypeVar("_T")
 class _Observers(Generic[_T]):
     """The observers of each session, held weakly (each lives in its session's state and dies
     with it). An app may call ``persist()`` more than once (two namespaces, two storages): every
-    call's observer sees every widget and state access, and keeps to its own keys."""
+    call's observer sees every widget and state access, and keeps to its own keys.
+
+    Read on every ``st.session_state`` access: reads take no lock (a session's tuple is
+    replaced, never changed)."""
 
     def __init__(self) -> None:
-        self._by_session: dict[str, weakref.WeakSet[_T]] = {}
+        self._by_session: dict[str, tuple[weakref.ref[_T], ...]] = {}
         self._lock = threading.Lock()
 
     def add(self, session: str, observer: _T) -> None:
         with self._lock:
-            for gone in [s for s, observers in self._by_session.items() if not observers]:
+            for gone in [s for s, refs in self._by_session.items() if all(r() is None for r in refs)]:
                 del self._by_session[gone]
-            self._by_session.setdefault(session, weakref.WeakSet()).add(observer)
+            refs = tuple(r for r in self._by_session.get(session, ()) if r() is not None)
+            if not any(r() is observer for r in refs):
+                self._by_session[session] = (*refs, weakref.ref(observer))
 
     def of(self, session: str) -> list[_T]:
-        with self._lock:
-            return list(self._by_session.get(session, ()))
+        return [o for r in self._by_session.get(session, ()) if (o := r()) is not None]
 
 
 _observers: _Observers[WidgetObserver] = _Observers()
