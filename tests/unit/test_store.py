@@ -203,7 +203,7 @@ class TestNotification:
 
             def changed(self, changes: list[Change]) -> bool:
                 told[self.name].extend(f"{c.key}@{c.origin}" for c in changes)
-                if told["bob"] and told["ann"]:
+                if len(told["bob"]) >= 3 and told["ann"]:  # every write heard (a loaded machine is slow)
                     both.set()
                 return False
 
