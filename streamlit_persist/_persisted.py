@@ -52,6 +52,9 @@ _MOUNT_PREFIX: Final = INTERNAL_PREFIX + "/"  # + key: the bridge's mounts (thei
 END_SUFFIX: Final = "/end"
 MERGE_SUFFIX: Final = "/merge"
 _MAX_UNANSWERED: Final = 3
+# How long a page load's run waits for storage's answer (a round trip and the module's load,
+# ~0.1-0.3 s here) before going on without it: the answer then comes with a second run.
+ANSWER_WAIT_SECONDS: Final = 1.0
 _TYPO_CHECK_RUN: Final = 2  # after this many successful runs, name keys that matched nothing
 _MISSING: Final = object()
 _named_unmatched: set[tuple[str, str]] = set()  # (namespace, pattern) already warned about
@@ -539,9 +542,29 @@ class Persisted:
             self._reporter.report("storage", "the browser did not answer; nothing was restored")
             self._hydrated = True
             return
-        self._claim(f"{self._sid}-{self._requests}", self._selector, known=False)
+        req = f"{self._sid}-{self._requests}"
+        self._claim(req, self._selector, known=False)
         self._known = self._known.extend(self._selector.patterns)
         self._send(_MOUNT_PREFIX + self.key)
+        if not self._hydrated and self._requests == 1 and self._server is None and _transport_override is None:
+            self._await_answer(req)
+
+    def _await_answer(self, req: str) -> None:
+        """Take storage's answer within this run: restored before any widget exists, no second run.
+
+        Only a message answering ``req`` is taken; without one in time, it comes with a rerun.
+        """
+
+        def answers_req(message: object) -> bool:
+            answers = message.get("answers") if isinstance(message, dict) and message.get("sid") == self._sid else None
+            return isinstance(answers, list) and any(
+                isinstance(a, dict) and a.get("req") == req and isinstance(a.get("entries"), dict) for a in answers
+            )
+
+        mount = _MOUNT_PREFIX + self.key
+        reply = _streamlit.take_trigger(mount, _protocol.MESSAGE_EVENT, ANSWER_WAIT_SECONDS, answers_req)
+        if reply is not None:
+            self._receive(reply)
 
     def _claim(self, req: str, selection: KeySelector, *, known: bool) -> None:
         """Ask the browser about ``selection``: answer if storage differs from what Python knows."""
@@ -916,6 +939,8 @@ class Persisted:
         """The boot cookie's next value when it changed (Python computes and authenticates it)."""
         if self._browser_storage() != "local" or self._options.boot_cookie_bytes == 0 or not self._available:
             return None  # without storage, a cookie would claim values storage cannot confirm
+        if not self._hydrated:
+            return None  # knowing nothing yet, it would claim an empty storage: one more run next load
         version = (self._mirror.revision, self._cookie_wrote, self._options.boot_cookie_bytes)
         if version == self._cookie_version:
             return None

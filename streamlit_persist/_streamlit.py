@@ -15,6 +15,7 @@ import contextlib
 import copy
 import dataclasses
 import functools
+import json
 import logging
 import re
 import sys
@@ -380,6 +381,174 @@ def under_app_test() -> bool:
         return runner is None or type(runner).__module__.startswith("streamlit.testing")
     except Exception:
         return True
+
+
+class Waiter:
+    """A script thread waiting for its component's browser message (see :func:`take_trigger`)."""
+
+    def __init__(
+        self,
+        *,
+        trigger: str,
+        base: str,
+        event: str,
+        page: str,
+        query: str,
+        unchanged: dict[str, Any],
+        accept: Callable[[object], bool],
+    ) -> None:
+        self.ours = (trigger, base)
+        self.event = event
+        self.page = page
+        self.query = query
+        self.unchanged = unchanged  # widget id -> the WidgetState proto this run started with
+        self.accept = accept
+        self.value: object = None
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def offer(self, client_state: Any) -> bool:
+        """Take ``client_state`` (in the server's thread) if it carries this message and nothing else."""
+        with self._lock:
+            if self._closed or self.done.is_set():
+                return False
+            return self._take(client_state)
+
+    def close(self) -> object | None:
+        """Stop taking messages; the message taken, if any."""
+        with self._lock:
+            self._closed = True
+            return self.value if self.done.is_set() else None
+
+    def _take(self, client_state: Any) -> bool:
+        found, refused = self._answer(client_state)
+        if refused:
+            _LOGGER.debug("streamlit-persist: a rerun request left for Streamlit: %s", refused)
+            return False
+        self.value = found
+        self.done.set()
+        return True
+
+    def _answer(self, client_state: Any) -> tuple[object, str]:
+        """The message ``client_state`` carries, or why it is not only that."""
+        if client_state.fragment_id or client_state.is_auto_rerun:
+            return None, "a fragment's or an automatic rerun"
+        if client_state.page_script_hash not in ("", self.page):
+            return None, "another page"
+        if _sanitized_query(client_state.query_string) != self.query:
+            return None, "another query string"
+        trigger, base = self.ours
+        payload = None
+        for widget in client_state.widget_states.widgets:
+            if widget.id == trigger and widget.WhichOneof("value") == "json_trigger_value":
+                payload = widget.json_trigger_value
+            elif widget.id != base and self.unchanged.get(widget.id) != widget:
+                return None, f"the widget {widget.id!r} changed"
+        if payload is None:
+            return None, "no message of this component"
+        decoded = json.loads(payload)
+        found = [
+            item.get("value")
+            for item in (decoded if isinstance(decoded, list) else [decoded])
+            if isinstance(item, dict) and item.get("event") == self.event
+        ]
+        if len(found) != 1 or not self.accept(found[0]):
+            return None, "not the awaited answer"
+        return found[0], ""
+
+
+def _sanitized_query(query: str) -> str:
+    """The query string as AppSession keeps it (``sanitize_query_string``: 1.64, 1.67; 1.59.2 keeps it as sent)."""
+    try:
+        from streamlit.runtime.state.query_params import sanitize_query_string
+    except ImportError:
+        return query
+    return sanitize_query_string(query)
+
+
+def take_trigger(key: str, event: str, timeout: float, accept: Callable[[object], bool]) -> object | None:
+    """Wait for the browser's ``event`` of the component mounted as ``key`` in this run, and take it.
+
+    A component's message reaches Python as a rerun request: one more script run. While the
+    script thread waits here (the server meanwhile sends the mount and reads the answer),
+    the session's rerun requests pass through a :class:`Waiter`: one that carries this
+    message, nothing else the user did, and a message the caller ``accept``s, is handed to
+    this thread instead of starting a run. None when nothing came within ``timeout``
+    seconds, when the run is stopped (the message then reruns as usual), without a server
+    (``AppTest``) or when an internal differs.
+
+    ``AppSession.request_rerun``, ``ScriptRunContext.script_requests``, ``SessionState._key_id_mapper``
+    and ``_new_widget_state``, the trigger id ``$$STREAMLIT_INTERNAL_KEY_<id>__events``; checked: 1.59.2,
+    1.64, 1.67.
+    """
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+
+        ctx = run_context()
+        session = _hooked_session_or_none()
+        if ctx is None or session is None or ctx.script_requests is None:
+            return None
+        state = ctx.session_state._state
+        base = state._key_id_mapper.get_id_from_key(key)
+        if base is None:
+            return None
+        waiter = Waiter(
+            trigger=f"$$STREAMLIT_INTERNAL_KEY_{base}__events",
+            base=base,
+            event=event,
+            page=ctx.page_script_hash,
+            query=ctx.query_string,
+            unchanged=_widget_states_now(state),
+            accept=accept,
+        )
+        _hook_rerun_requests(session)
+        session._streamlit_persist_waiter = waiter
+        try:
+            deadline = time.monotonic() + timeout
+            while not waiter.done.wait(0.005):
+                if time.monotonic() > deadline or ctx.script_requests._state is not ScriptRequestType.CONTINUE:
+                    break
+        finally:
+            session._streamlit_persist_waiter = None
+            taken = waiter.close()
+        return taken
+    except Exception:
+        _missing("AppSession.request_rerun", "restoring what the boot cookie cannot carry takes a second run")
+        _LOGGER.debug("streamlit-persist: cannot wait for the browser's answer in this run", exc_info=True)
+        return None
+
+
+def _widget_states_now(state: Any) -> dict[str, Any]:
+    """Widget id -> the proto the browser sends for each widget as it is now (this run's
+    widgets so far at their values, ``SessionState.get_widget_states``; checked: 1.59.2, 1.64, 1.67),
+    else only those the run started with from the browser."""
+    try:
+        return {proto.id: proto for proto in state.get_widget_states()}
+    except Exception:
+        from streamlit.runtime.state.session_state import Serialized
+
+        return {wid: s.value for wid, s in state._new_widget_state.states.items() if isinstance(s, Serialized)}
+
+
+def _hook_rerun_requests(session: Any) -> None:
+    """Put a check for a waiting :class:`Waiter` in front of the session's rerun requests."""
+    with _hooks_lock:
+        if getattr(session, "_streamlit_persist_reruns", False):
+            return
+        original = session.request_rerun
+
+        def request_rerun(client_state: Any) -> None:
+            waiter = getattr(session, "_streamlit_persist_waiter", None)
+            try:
+                if waiter is not None and client_state is not None and waiter.offer(client_state):
+                    return
+            except Exception:
+                _LOGGER.debug("streamlit-persist: a rerun request could not be looked at", exc_info=True)
+            original(client_state)
+
+        session.request_rerun = request_rerun
+        session._streamlit_persist_reruns = True
 
 
 def user_values(keys: Iterable[str]) -> dict[str, Any]:

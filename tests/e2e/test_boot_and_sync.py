@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import zlib
 from typing import Any, Final
 
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from streamlit_persist import _boot, _codec, _encoding, _envelope
+from streamlit_persist import _boot, _codec, _encoding, _envelope, _persisted
 from tests.e2e.browser_helpers import WATCH_TEXT_JS
 from tests.support.fixtures import ConsoleErrors, NewContext, StreamlitAppFactory
 from tests.support.pages import element_by_key, expect_no_streamlit_exception, read_runs, wait_for_app
@@ -234,10 +235,11 @@ class TestBootCookie:
         assert second.evaluate("window.__spFlash") is False
         expect_no_streamlit_exception(second)
 
-    def test_cookie_over_budget_takes_one_rerun(
+    def test_cookie_over_budget_restores_in_the_first_run(
         self, streamlit_app: StreamlitAppFactory, page: Page, context: BrowserContext
     ) -> None:
-        """With a tiny budget the cookie holds only the "too large" marker: two runs, the same values."""
+        """With a tiny budget the cookie holds only the "too large" marker: the first run waits for
+        storage's answer and restores from it, in one run (two before the answer was taken in the run)."""
         server = streamlit_app(BOOT_APP, SP_BOOT_BYTES="64")
         open_boot_app(page, server)
         click(page, "set")
@@ -262,8 +264,29 @@ class TestBootCookie:
         expect_line(page, f"name={NAME}")
         expect_line(page, f"color={COLOR}")
         expect_line(page, "hydrated=True")
-        assert settled_runs(page) == 2
+        assert settled_runs(page) == 1
         expect_no_streamlit_exception(page)
+
+    def test_a_page_whose_module_never_answers_renders_after_the_wait(
+        self, streamlit_app: StreamlitAppFactory, page: Page, console_errors: ConsoleErrors
+    ) -> None:
+        """The first run waits for storage's answer at most ``ANSWER_WAIT_SECONDS``: with the
+        browser module blocked, the page still renders (defaults, not hydrated), no exception."""
+        server = streamlit_app(BOOT_APP, SP_BOOT_BYTES="64")
+        open_boot_app(page, server)
+        click(page, "set")
+        expect_line(page, f"name={NAME}")
+        wait_until(page, lambda: len(stored(page, BOOT_NS)) == 2, "both values in storage")
+        console_errors.allow(r"streamlit-persist\.bridge/index\.js")  # blocked on purpose
+        page.route("**/streamlit-persist.bridge/**", lambda route: route.abort())
+        started = time.monotonic()
+        page.reload()
+        expect_line(page, "hydrated=False")
+        expect_line(page, "name=default-name")
+        elapsed = time.monotonic() - started
+        assert elapsed < _persisted.ANSWER_WAIT_SECONDS + LOAD_MS / 1000, f"the page took {elapsed:.1f} s"
+        expect_no_streamlit_exception(page)
+        assert plain_value(stored(page, BOOT_NS)["name"]) == NAME, "storage was left as it was"
 
     def test_storage_edited_behind_a_stale_cookie_wins(
         self, streamlit_app: StreamlitAppFactory, page: Page, context: BrowserContext

@@ -241,7 +241,8 @@ class TestUpgrade:
         self, streamlit_app: StreamlitAppFactory, new_context: NewContext
     ) -> None:
         """The same upgrade without a boot cookie (``boot_cookie_bytes=0``): storage holds v1's
-        plain token for "five"; the value arrives with the component rerun (``first=None``).
+        plain token for "five"; the value arrives with storage's answer, which the first run waits
+        for and takes (``first='five'``; with the component rerun before, ``first=None``).
         Default shown, ``invalid`` reported, the entry removed, the next load clean.
 
         On 50e1417 (checked) the str reached the number input with the component rerun and it
@@ -252,7 +253,7 @@ class TestUpgrade:
         context = new_context(storage_state=seeded_state(server.port, seeded))
         page = context.new_page()
         page.goto(server.url)
-        _expect_upgrade_rejected(page, first="None")
+        _expect_upgrade_rejected(page, first="'five'")
         assert boot_cookie(context, f"localhost:{server.port}", UPGRADE_NS) is None
 
         page.reload()
