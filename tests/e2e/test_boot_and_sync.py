@@ -235,6 +235,7 @@ class TestBootCookie:
         assert second.evaluate("window.__spFlash") is False
         expect_no_streamlit_exception(second)
 
+    @pytest.mark.smoke  # the answer taken within the run leans on AppSession internals: every release
     def test_cookie_over_budget_restores_in_the_first_run(
         self, streamlit_app: StreamlitAppFactory, page: Page, context: BrowserContext
     ) -> None:
