@@ -401,7 +401,7 @@ class Waiter:
         self.event = event
         self.page = page
         self.query = query
-        self.unchanged = unchanged  # widget id -> the WidgetState proto this run started with
+        self.unchanged = unchanged  # widget id -> the WidgetState proto the browser sends for it as it is
         self.accept = accept
         self.value: object = None
         self.done = threading.Event()
