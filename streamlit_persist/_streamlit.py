@@ -114,13 +114,15 @@ def _hooked_session_or_none() -> Any:
 
 
 def _hooked_session() -> Any:
-    """This run's AppSession, with our receiver placed in front of its runner-event handler.
+    """This run's AppSession, with our receivers placed in front of its runner-event handler
+    and of its rerun requests.
 
     AppSession connects ``_on_scriptrunner_event`` to every ScriptRunner it creates (one
     per rerun) and, on a finished run, queues the "script finished" message; elements
     queued after that message show up a run late. So our receiver wraps that handler.
-    ``Runtime._session_mgr``, ``AppSession._on_scriptrunner_event``, ``ScriptRunner.on_event``;
-    checked: 1.59.2, 1.64, 1.67.
+    Rerun requests pass a run waiting in :func:`take_trigger` first.
+    ``Runtime._session_mgr``, ``AppSession._on_scriptrunner_event``, ``AppSession.request_rerun``,
+    ``ScriptRunner.on_event``; checked: 1.59.2, 1.64, 1.67.
     """
     from streamlit.runtime import Runtime
 
@@ -136,6 +138,7 @@ def _hooked_session() -> Any:
         if not getattr(session, "_streamlit_persist_hooked", False):
             original = session._on_scriptrunner_event
             session._on_scriptrunner_event = _session_receiver(session, original)
+            session.request_rerun = _rerun_gate(session, session.request_rerun)
             session._streamlit_persist_hooked = True
             # The running runner was connected before the wrapper existed: swap it there too.
             runner.on_event.disconnect(original)
@@ -153,6 +156,22 @@ def _session_receiver(session: Any, original: Callable[..., Any]) -> Callable[..
         return original(sender, event=event, **kwargs)
 
     return receiver
+
+
+def _rerun_gate(session: Any, original: Callable[[Any], None]) -> Callable[[Any], None]:
+    """``request_rerun`` that hands a waiting :class:`Waiter` the request it takes."""
+    session_ref = weakref.ref(session)
+
+    def request_rerun(client_state: Any) -> None:
+        waiter = getattr(session_ref(), "_streamlit_persist_waiter", None)
+        try:
+            if waiter is not None and client_state is not None and waiter.offer(client_state):
+                return
+        except Exception:
+            _LOGGER.debug("streamlit-persist: a rerun request could not be looked at", exc_info=True)
+        original(client_state)
+
+    return request_rerun
 
 
 def _hooked_runner() -> Any:
@@ -502,7 +521,6 @@ def take_trigger(key: str, event: str, timeout: float, accept: Callable[[object]
             unchanged=_widget_states_now(state),
             accept=accept,
         )
-        _hook_rerun_requests(session)
         session._streamlit_persist_waiter = waiter
         try:
             deadline = time.monotonic() + timeout
@@ -529,26 +547,6 @@ def _widget_states_now(state: Any) -> dict[str, Any]:
         from streamlit.runtime.state.session_state import Serialized
 
         return {wid: s.value for wid, s in state._new_widget_state.states.items() if isinstance(s, Serialized)}
-
-
-def _hook_rerun_requests(session: Any) -> None:
-    """Put a check for a waiting :class:`Waiter` in front of the session's rerun requests."""
-    with _hooks_lock:
-        if getattr(session, "_streamlit_persist_reruns", False):
-            return
-        original = session.request_rerun
-
-        def request_rerun(client_state: Any) -> None:
-            waiter = getattr(session, "_streamlit_persist_waiter", None)
-            try:
-                if waiter is not None and client_state is not None and waiter.offer(client_state):
-                    return
-            except Exception:
-                _LOGGER.debug("streamlit-persist: a rerun request could not be looked at", exc_info=True)
-            original(client_state)
-
-        session.request_rerun = request_rerun
-        session._streamlit_persist_reruns = True
 
 
 def user_values(keys: Iterable[str]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 
 import pytest
 from streamlit.proto.ClientState_pb2 import ClientState
@@ -42,7 +43,7 @@ def waiter(*, accept: bool = True, unchanged: dict[str, WidgetState] | None = No
     )
 
 
-def request(*, message: object = ANSWER, extra: list[WidgetState] = (), **fields: object) -> ClientState:  # type: ignore[assignment]
+def request(*, message: object = ANSWER, extra: Sequence[WidgetState] = (), **fields: object) -> ClientState:
     client = ClientState(query_string=QUERY, page_script_hash=PAGE)
     for name, value in fields.items():
         setattr(client, name, value)
