@@ -13,6 +13,7 @@ host (not NFS).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sqlite3
 import threading
 import time
@@ -57,6 +58,9 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
         self._seen = 0
+        # revision -> origin of this process's writes, known before they commit: the watcher
+        # may see a commit before the writer tells it, and must still name who wrote it.
+        self._origins: dict[int, str] = {}
         self._closed = threading.Event()
         self._idle: list[sqlite3.Connection] = []
         self.on_close: Callable[[SqliteStore], None] | None = None
@@ -89,7 +93,7 @@ class SqliteStore:
         if not writes:
             return self._seen
         with self._transaction() as db:
-            revision = self._next_revision(db)
+            revision = self._own(self._next_revision(db), origin)
             now = int(time.time())
             db.executemany(
                 "INSERT INTO entries (namespace, scope, owner, key, token, revision, expires_at, updated_at) "
@@ -123,7 +127,7 @@ class SqliteStore:
             held = LockedEntry(None if row is None else row[0])
             yield held
             if held.changed:
-                held.revision = revision = self._next_revision(db)
+                held.revision = revision = self._own(self._next_revision(db), origin)
                 db.execute(
                     "INSERT INTO entries (namespace, scope, owner, key, token, revision, expires_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (namespace, scope, owner, key) DO UPDATE SET "
@@ -142,10 +146,24 @@ class SqliteStore:
                 self._watcher = threading.Thread(target=self._watch, name="streamlit-persist-store", daemon=True)
                 self._watcher.start()
 
+    def _own(self, revision: int, origin: str) -> int:
+        """Remember who writes ``revision`` (inside its transaction, before the commit)."""
+        if origin:
+            with self._lock:
+                self._origins[revision] = origin
+        return revision
+
     def _notify(self, changes: list[Change], revision: int) -> None:
         with self._lock:
             fresh = [c for c in changes if c.revision > self._seen] if revision > self._seen else []
+            origins = self._origins
+            fresh = [
+                dataclasses.replace(c, origin=origins[c.revision]) if not c.origin and c.revision in origins else c
+                for c in fresh
+            ]
             self._seen = max(self._seen, revision)
+            for known in [r for r in self._origins if r <= self._seen]:
+                del self._origins[known]
             listeners = list(self._listeners)
         if fresh:
             for listener in listeners:

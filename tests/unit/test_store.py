@@ -229,6 +229,27 @@ class TestNotification:
         assert [c.key for c in heard] == ["a"]
         store.close()
 
+    def test_sqlite_names_the_writer_when_its_watcher_sees_the_commit_first(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The watcher thread may read a commit before the writing thread tells of it; its notice
+        carries no origin and the writer's is then dropped as seen. The origin must survive (CI
+        once saw a session told of its own write this way)."""
+        store = SqliteStore(tmp_path / "race.sqlite3")
+        heard: list[Change] = []
+        store.listen(heard.extend)
+        tell = store._notify
+
+        def watcher_first(changes: list[Change], revision: int) -> None:
+            tell([Change(c.space, c.key, c.revision) for c in changes], revision)  # as the watcher reads it
+            tell(changes, revision)
+
+        monkeypatch.setattr(store, "_notify", watcher_first)
+        store.write(APP, {"a": "t"}, {}, origin="ann")
+        store.update(APP, "u", lambda token: "t", origin="bob")
+        assert [(c.key, c.origin) for c in heard] == [("a", "ann"), ("u", "bob")]
+        store.close()
+
     def test_after_a_redis_outage_listeners_are_told_to_read_again(self) -> None:
         """Notices sent while the pub/sub connection was down are lost: RECONNECTED says so."""
         with RedisServer() as server:
