@@ -143,7 +143,7 @@ class Persisted:
         self._from_link: set[str] = set()
         self._adopted: set[str] = set()  # restored from a peer's layout (persist(adopt=...))
         self._releasing: set[str] = set()  # peer keys taken or refused: removed from the peer's layout
-        self._recovery = Recovery()
+        self._recovery = Recovery(lambda on: _streamlit.watch_reads(self, on))
         self._dirty: set[str] = set()  # keys the app set or deleted since the last staging
         self._mutable: set[str] = set()  # selected keys holding values that can change in place
         self._scanned_with = KeySelector()  # the selection of the last staging that saw every key

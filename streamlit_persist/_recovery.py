@@ -9,24 +9,30 @@ leave storage, if the app raises anyway they were innocent and storage keeps the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 MAX_ROUNDS: Final = 3
 
 
 class Recovery:
-    def __init__(self) -> None:
+    def __init__(self, watch_reads: Callable[[bool], None]) -> None:
+        """``watch_reads(True)`` while values are at risk: only then do the app's reads matter."""
         self.at_risk: set[str] = set()  # restored, not yet through a run that did not raise
         self.suspects: set[str] = set()
         self._suspects_run: object = None
         self._rounds = 0
         self._last_read: str | None = None
+        self._watch_reads = watch_reads
+        self._watching = False
 
     def restored(self, slot: str) -> None:
         self.at_risk.add(slot)
+        self._risk_changed()
 
     def forget(self, slot: str) -> None:
         self.at_risk.discard(slot)
+        self._risk_changed()
 
     def new_run(self) -> None:
         self._last_read = None
@@ -45,6 +51,7 @@ class Recovery:
         found = {blamed} if blamed is not None else set(self.at_risk)
         self.suspects |= found
         self.at_risk -= found
+        self._risk_changed()
         self._suspects_run = run
         self._rounds += 1
         return found
@@ -60,4 +67,10 @@ class Recovery:
         self.suspects.clear()
         if not raised:
             self.at_risk.clear()
+            self._risk_changed()
         return guilty
+
+    def _risk_changed(self) -> None:
+        if bool(self.at_risk) != self._watching:
+            self._watching = not self._watching
+            self._watch_reads(self._watching)

@@ -976,7 +976,7 @@ class ErrorObserver(Protocol):
         ...
 
     def read(self, key: str) -> None:
-        """The app read ``st.session_state[key]`` (the last restored value read is a suspect)."""
+        """The app read ``st.session_state[key]`` (shown only while ``watch_reads`` is on)."""
         ...
 
     def wrote(self, key: str) -> None:
@@ -985,7 +985,16 @@ class ErrorObserver(Protocol):
 
 
 _readers: _Observers[ErrorObserver] = _Observers()
+_reads_wanted: weakref.WeakSet[ErrorObserver] = weakref.WeakSet()  # any session's; empty most of the time
 _state_patched = False
+
+
+def watch_reads(observer: ErrorObserver, on: bool) -> None:
+    """Show ``observer`` this session's reads while ``on``; until then a read costs one truth test."""
+    if on:
+        _reads_wanted.add(observer)
+    else:
+        _reads_wanted.discard(observer)
 
 
 def _readers_of_this_session() -> list[ErrorObserver]:
@@ -1013,8 +1022,9 @@ def _patch_state_access() -> None:
         @functools.wraps(get_item)
         def getitem(self: Any, key: Any) -> Any:
             value = get_item(self, key)
-            for observer in _readers_of_this_session():
-                observer.read(str(key))
+            if _reads_wanted:
+                for observer in _readers_of_this_session():
+                    observer.read(str(key))
             return value
 
         @functools.wraps(set_item)

@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from streamlit_persist import _codec, _envelope
+from streamlit_persist._persisted import Persisted
 from streamlit_persist.testing import MemoryBrowser
 
 NS = "t"
@@ -35,6 +36,7 @@ def counts(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     monkeypatch.setattr(_codec, "dumps", counting("encode", _codec.dumps))
     monkeypatch.setattr(_envelope, "seal", counting("seal", _envelope.seal))
     monkeypatch.setattr(_envelope, "open_token", counting("open", _envelope.open_token))
+    monkeypatch.setattr(Persisted, "read", counting("read", Persisted.read))
     return counter
 
 
@@ -84,3 +86,20 @@ def test_restore_opens_each_selected_entry_once(counts: Counter[str]) -> None:
         assert counts["seal"] == 0
         answers = [m for m in browser.messages if any(c["h"] is None for c in m["checks"])]
         assert len(answers) == 1
+
+
+def test_session_state_reads_are_watched_only_while_restored_values_are_at_risk(counts: Counter[str]) -> None:
+    """The run after a restore watches reads (a value that makes the app raise is found by them);
+    once a run got through, reading session state costs nothing extra, however often the app reads."""
+    with MemoryBrowser() as browser:
+        browser.store({"k0": "stored"}, namespace=NS)
+        at = AppTest.from_string(
+            persisted_app(1, glob=False) + "for _ in range(1_000):\n    st.session_state['k0']\n", default_timeout=20
+        )
+        at.run()
+        assert at.session_state["k0"] == "stored"
+        assert counts["read"] >= 1_000
+        counts.clear()
+        at.run()
+        at.text_input(key="k0").set_value("changed").run()
+        assert counts["read"] == 0
