@@ -31,14 +31,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, Protocol, TypeAlias
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
 from streamlit_persist._encoding import b64decode, b64encode
 from streamlit_persist.exceptions import PersistError, UsageError
+
+# ``cryptography`` is imported where a secret is first used: an app without one never loads it
+# (~2,700 objects that Streamlit's garbage collection after every run would walk through).
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = [
     "MIN_PASSPHRASE_CHARS",
@@ -158,6 +157,8 @@ def passphrase(text: str) -> Passphrase:
 
 @functools.lru_cache(maxsize=16)
 def _stretch(raw: bytes) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     kdf = Scrypt(salt=PASSPHRASE_SALT, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
     return kdf.derive(raw)
 
@@ -237,6 +238,9 @@ def _master(item: object, where: str) -> bytes:
 
 
 def _hkdf(master: bytes, info: bytes, length: int = 32) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=_HKDF_SALT, info=info).derive(master)
 
 
@@ -258,6 +262,8 @@ class _PurposeKeys:
 def _derive(master: bytes, purpose: str) -> _PurposeKeys:
     enc = _hkdf(master, b"streamlit-persist/v1/" + purpose.encode("ascii") + b"/aes-256-gcm")
     mac = _hkdf(master, b"streamlit-persist/v1/" + purpose.encode("ascii") + b"/hmac-sha256")
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     return _PurposeKeys(_kid(master), AESGCM(enc), hmac.new(mac, digestmod=hashlib.sha256))
 
 
@@ -425,6 +431,8 @@ class AesGcmProtector(_KeyedProtector):
         if len(raw) < _NONCE_BYTES + _TAG_BYTES:
             raise PersistError("tampered", "entry is too short")
         view = memoryview(raw)  # slices without copying the (possibly megabyte) ciphertext
+        from cryptography.exceptions import InvalidTag
+
         try:
             plaintext = keys.aead.decrypt(view[:_NONCE_BYTES], view[_NONCE_BYTES:], aad_for(kid))
         except (InvalidTag, ValueError, OverflowError) as e:
