@@ -76,11 +76,21 @@ def cookie_key(secret: bytes) -> bytes:
     return hmac.new(secret, b"streamlit-persist/boot-cookie/v1", hashlib.sha256).digest()
 
 
-def seal(entries: dict[str, str], key: bytes, binding: Binding, budget: int, *, first_run_wrote: bool = False) -> str:
-    """The cookie value for ``entries`` ("" when there are none: delete the cookie)."""
-    if not entries:
+def may_fit(chars: int, budget: int) -> bool:
+    """Whether entries of ``chars`` characters (slots and tokens) might fit in ``budget`` bytes."""
+    return chars <= budget * MAX_RATIO
+
+
+def seal(
+    entries: dict[str, str] | None, key: bytes, binding: Binding, budget: int, *, first_run_wrote: bool = False
+) -> str:
+    """The cookie value for ``entries`` ("" when there are none: delete the cookie).
+
+    ``entries`` None: known not to fit (``may_fit``), so the cookie says "too large, ask storage".
+    """
+    if entries is not None and not entries:
         return ""
-    if sum(len(slot) + len(token) for slot, token in entries.items()) <= budget * MAX_RATIO:
+    if entries is not None and may_fit(sum(len(slot) + len(token) for slot, token in entries.items()), budget):
         fields: dict[str, object] = {"e": entries}
         if first_run_wrote:
             fields["w"] = True

@@ -83,6 +83,10 @@ class Mirror:
     def tokens(self) -> dict[str, str]:
         return {slot: held.token for slot, held in self._held.items()}
 
+    def entry_chars(self) -> int:
+        """Characters of the slots and tokens held (storage keys without the prefix), kept as they change."""
+        return self._total - len(self.prefix) * len(self._held)
+
     def sizes(self) -> dict[str, int]:
         """Characters each entry takes in browser storage (key included)."""
         return {slot: self._size(slot, held.token) for slot, held in self._held.items()}

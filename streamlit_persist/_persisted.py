@@ -946,11 +946,12 @@ class Persisted:
             return None
         self._cookie_version = version
         binding = self._binding()
+        budget = self._options.boot_cookie_bytes
         value = _boot.seal(
-            self._mirror.tokens(),
+            self._mirror.tokens() if _boot.may_fit(self._mirror.entry_chars(), budget) else None,
             _boot.cookie_key(_streamlit.server_secret()),
             binding,
-            self._options.boot_cookie_bytes,
+            budget,
             first_run_wrote=self._cookie_wrote,
         )
         if value == self._cookie_sent:

@@ -147,6 +147,21 @@ class TestStorageSide:
         assert mirror.take_writes() == {}
 
 
+    def test_entry_chars_follow_every_change_without_a_scan(self, mirror: Mirror) -> None:
+        """What the boot cookie must carry is known at once, however many entries are held."""
+
+        def scanned() -> int:
+            return sum(len(slot) + len(token) for slot, token in mirror.tokens().items())
+
+        mirror.adopt({"a": "t1", "bb": "token2"})
+        assert mirror.entry_chars() == scanned() == 11
+        for step in (lambda: mirror.stage("a", "longer value"), lambda: mirror.learn("c", "t3"),
+                     lambda: mirror.learn("bb", None), lambda: mirror.remove("a"), lambda: mirror.drop("zz")):
+            step()
+            assert mirror.entry_chars() == scanned()
+        assert mirror.entry_chars() == len("c") + len("t3")
+
+
 class TestBaselines:
     def test_a_held_back_slot_is_written_only_once_it_changes(self, mirror: Mirror) -> None:
         """After clear(): the session's value is not stored again until it changes."""

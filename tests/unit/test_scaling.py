@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from streamlit_persist import _codec, _envelope
+from streamlit_persist._mirror import Mirror
 from streamlit_persist._persisted import Persisted
 from streamlit_persist.testing import MemoryBrowser
 
@@ -37,15 +38,16 @@ def counts(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     monkeypatch.setattr(_envelope, "seal", counting("seal", _envelope.seal))
     monkeypatch.setattr(_envelope, "open_token", counting("open", _envelope.open_token))
     monkeypatch.setattr(Persisted, "read", counting("read", Persisted.read))
+    monkeypatch.setattr(Mirror, "tokens", counting("every token listed", Mirror.tokens))
     return counter
 
 
-def persisted_app(n: int, *, glob: bool) -> str:
+def persisted_app(n: int, *, glob: bool, cookie: int = 0) -> str:
     keys = '["k*"]' if glob else repr([f"k{i}" for i in range(n)])
     return f"""
 import streamlit as st
 import streamlit_persist as sp
-sp.persist({keys}, namespace="{NS}", boot_cookie_bytes=0)
+sp.persist({keys}, namespace="{NS}", boot_cookie_bytes={cookie})
 st.text_input("First", key="k0")
 """
 
@@ -103,3 +105,21 @@ def test_session_state_reads_are_watched_only_while_restored_values_are_at_risk(
         at.run()
         at.text_input(key="k0").set_value("changed").run()
         assert counts["read"] == 0
+
+
+def test_the_boot_cookie_of_a_change_lists_entries_only_when_they_may_fit(counts: Counter[str]) -> None:
+    """A change rewrites the cookie with 10 small entries in it; with 10,000 the cookie keeps
+    saying "ask storage", known without going through the entries it could never carry."""
+    listed: dict[int, int] = {}
+    cookie_sent: dict[int, bool] = {}
+    for n in (10, 10_000):
+        with MemoryBrowser() as browser:
+            browser.store({f"k{i}": f"value {i}" for i in range(n)}, namespace=NS)
+            at = AppTest.from_string(persisted_app(n, glob=True, cookie=2048), default_timeout=120).run()
+            counts.clear()
+            browser.messages.clear()
+            at.text_input(key="k0").set_value("changed").run()
+            cookie_sent[n] = any(m["cookie"] for m in browser.messages)
+            listed[n] = counts["every token listed"]
+    assert cookie_sent == {10: True, 10_000: False}
+    assert listed == {10: 1, 10_000: 0}
