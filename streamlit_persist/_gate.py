@@ -43,7 +43,12 @@ class WidgetGate:
         # slot -> the default the gate put into session state, until a run completes (a rerun
         # after a raise would otherwise see it as the app's own Session State write)
         self._shown: dict[str, Any] = {}
-        self.read_only: set[str] = set()
+        # Read-only keys, learned two ways and kept apart: a widget declared so (writes_allowed
+        # False), and a widget whose value is an event (learned as it registers, after it
+        # declared itself writable). One set would lose the key between the two calls, where
+        # another script thread (fastReruns) may be staging it.
+        self._declared_read_only: set[str] = set()
+        self._event_valued: set[str] = set()
         self.defaults: dict[str, Any] = {}  # each selected widget's default when last registered
         self.settling: dict[str, Any] = {}  # restored values their widget took this run: kept or changed?
 
@@ -70,13 +75,17 @@ class WidgetGate:
     def unchecked(self, slot: str) -> bool:
         return slot in self._unchecked
 
+    def read_only(self, key: str) -> bool:
+        """A widget owns ``key`` whose value session state can never set (never stored)."""
+        return key in self._declared_read_only or key in self._event_valued
+
     # -- WidgetObserver ----------------------------------------------------------------------
 
     def declaring(self, key: str, *, read_only: bool) -> bool:
         if not self._selected(key):
             return False
         if read_only:
-            self.read_only.add(key)
+            self._declared_read_only.add(key)
             ours = self._ours(key)
             if ours or key in self._resets:
                 _streamlit.drop_value(key)
@@ -84,15 +93,15 @@ class WidgetGate:
             if ours or self._named(key):
                 self._reject(key, "unassignable", READ_ONLY_MESSAGE)
             return False
-        self.read_only.discard(key)
+        self._declared_read_only.discard(key)
         return self._ours(key) or self._holds(self._shown, key)
 
     def registering(self, widget: _streamlit.Widget) -> None:
         key = widget.key
-        if not self._selected(key) or key in self.read_only:
+        if not self._selected(key) or key in self._declared_read_only:
             return
         if not widget.holds_a_value:  # st.chat_input: its value is a message sent, not a state
-            self.read_only.add(key)
+            self._event_valued.add(key)
             ours = self._ours(key)
             if ours:
                 _streamlit.drop_value(key)
@@ -101,6 +110,7 @@ class WidgetGate:
                 self._reject(key, "unassignable", message)
             self.forget(key)
             return
+        self._event_valued.discard(key)
         widget.keep_across_pages()
         if widget.current(_MISSING) is not None:  # None empties some widgets; their default then reads None
             self.defaults[key] = widget.default()

@@ -605,7 +605,7 @@ class Persisted:
 
     def _apply(self, slot: str, value: Any) -> bool:
         """Put a restored value into session state (before its widget); False if it cannot go there."""
-        if slot in self._gate.read_only:
+        if self._gate.read_only(slot):
             self._rejected(slot, "unassignable", READ_ONLY_MESSAGE)
             return False
         try:
@@ -847,7 +847,7 @@ class Persisted:
                 if gone and slot in self._mirror and self._owned(slot, self._known):
                     self._mirror.remove(slot)  # deleted from session state by the app
                 continue
-            if slot in self._gate.read_only:
+            if self._gate.read_only(slot):
                 if self._mirror.remove(slot):
                     self._reporter.report("unassignable", "a read-only widget's value is never stored", slot)
                 continue
@@ -989,7 +989,7 @@ class Persisted:
 
     def _left_out_of_links(self, key: str, value: Any) -> bool:
         """Read-only widgets, and widgets at their default: a link carries what the user chose."""
-        if key in self._gate.read_only:
+        if self._gate.read_only(key):
             return True
         default = self._gate.defaults.get(key, _MISSING)
         return default is not _MISSING and _codec.same(default, value)

@@ -315,3 +315,42 @@ st.text(f"total={{total}}")
         assert not at.exception
         assert at.text[0].value == "total=1"
         assert browser.values(namespace=NS) == {}
+
+
+class TestReadOnlyKeys:
+    """What the gate knows about read-only keys holds between a widget's two calls: with
+    ``runner.fastReruns`` another script thread may stage session state in between."""
+
+    class EventWidget:
+        """A selection widget as the gate sees it registering (it declared itself writable)."""
+
+        key = "picked"
+        kind = "dataframe_selection"
+        holds_a_value = False
+
+    def test_a_selection_stays_read_only_while_it_declares_itself_writable(self) -> None:
+        from streamlit_persist._gate import WidgetGate
+
+        rejected: list[tuple[str, str]] = []
+        gate = WidgetGate(lambda key: True, lambda key, kind, message: rejected.append((key, kind)), lambda key: True)
+        gate.declaring("picked", read_only=False)
+        gate.registering(self.EventWidget())  # type: ignore[arg-type]  # the attributes the gate reads
+        assert gate.read_only("picked")
+        gate.declaring("picked", read_only=False)  # the next run, up to its registration
+        assert gate.read_only("picked")
+        assert rejected == [("picked", "unassignable")]
+
+    def test_a_key_taken_over_by_a_widget_that_holds_a_value_is_writable_again(self, browser: MemoryBrowser) -> None:
+        """The app replaced its selection with a text input under the same key: stored again."""
+        script = f"""
+p = sp.persist(["k"], namespace="{NS}")
+if st.session_state.get("as_text"):
+    st.text_input("K", key="k")
+else:
+    st.dataframe({{"a": [1, 2]}}, on_select="rerun", key="k")
+st.checkbox("as text", key="as_text")
+"""
+        at = app(script).run()
+        at.checkbox(key="as_text").check().run()
+        at.text_input(key="k").input("typed").run()
+        assert browser.values(namespace=NS) == {"k": "typed"}
