@@ -13,12 +13,15 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from streamlit_persist._redis import RedisStore
-from streamlit_persist._sqlite import SqliteStore
 from streamlit_persist._store import Entry, Listener, LockedEntry, Space, Store
 from streamlit_persist.exceptions import PersistError, UsageError
+
+# Each backend is imported when a URL first names it: an app that keeps state in the browser
+# only never loads sqlite3 (objects Streamlit's garbage collection after every run would walk).
+if TYPE_CHECKING:
+    from streamlit_persist._sqlite import SqliteStore
 
 _opened: dict[str, Store] = {}
 _opened_lock = threading.Lock()
@@ -40,6 +43,8 @@ def open_store(spec: str | Store | None, default_dir: Path | None = None) -> Sto
         with _opened_lock:
             store = _opened.get(key)
             if store is None:
+                from streamlit_persist._redis import RedisStore
+
                 store = _opened[key] = RedisStore(url)
             return store
     if not url.startswith("sqlite:///"):
@@ -53,6 +58,8 @@ def open_store(spec: str | Store | None, default_dir: Path | None = None) -> Sto
     with _opened_lock:
         store = _opened.get(key)
         if store is None:
+            from streamlit_persist._sqlite import SqliteStore
+
             opened = SqliteStore(path)
             opened.on_close = _forget
             store = _opened[key] = opened

@@ -41,7 +41,6 @@ from streamlit_persist import (
     _streamlit,
 )
 from streamlit_persist._protocol import Answer, Failure, PersistData, PersistMessage, StorageKind
-from streamlit_persist._sqlite import SqliteStore
 
 __all__ = ["MemoryBrowser", "TemporaryStore"]
 
@@ -258,6 +257,8 @@ class TemporaryStore:
         self._dir = tempfile.TemporaryDirectory(prefix="streamlit-persist-")
         if redis_url is None:
             self.url = f"sqlite:///{Path(self._dir.name) / 'persist.sqlite3'}"
+            from streamlit_persist._sqlite import SqliteStore  # only where a test asks for a store
+
             self.store: _store.Store = SqliteStore(Path(self._dir.name) / "persist.sqlite3")
             _stores.adopt(self.url, self.store)
         else:

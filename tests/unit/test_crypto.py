@@ -12,10 +12,7 @@ import os
 import random
 import secrets
 import string
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -617,29 +614,3 @@ def test_protectors_never_raise_other_errors(kid: str, body: str) -> None:
             with pytest.raises(PersistError):
                 p.open(k, body, lambda _: b"aad")
 
-
-@pytest.mark.parametrize("secret", [None, SECRET_A], ids=["plain", "secret"])
-def test_cryptography_is_loaded_only_by_apps_with_a_secret(tmp_path: Path, secret: str | None) -> None:
-    """Without a secret the app never imports ``cryptography`` (objects every run's garbage
-    collection would walk); with one, values are encrypted and read back as before."""
-    script = tmp_path / "app.py"
-    script.write_text(
-        "import streamlit as st\nimport streamlit_persist as sp\n"
-        f'sp.persist(["name"], namespace="t", secret={secret!r})\nst.text_input("Name", key="name")\n'
-    )
-    check = (
-        "import sys\n"
-        "from streamlit.testing.v1 import AppTest\n"
-        "from streamlit_persist.testing import MemoryBrowser\n"
-        "with MemoryBrowser() as browser:\n"
-        f"    at = AppTest.from_file({str(script)!r}).run()\n"
-        "    at.text_input(key='name').input('Ann').run()\n"
-        "    again = AppTest.from_file(at._script_path).run()\n"
-        "    stored = str(browser.local)\n"
-        "assert not at.exception and not again.exception\n"
-        "assert again.text_input(key='name').value == 'Ann', again.text_input(key='name').value\n"
-        "print('cryptography' in sys.modules, 'Ann' in stored)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == (["False", "True"] if secret is None else ["True", "False"])

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import ast
 import inspect
+import secrets
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import streamlit_persist as sp
 from streamlit_persist import _options
@@ -106,3 +111,36 @@ def test_a_keyring_is_accepted_where_a_secret_is() -> None:
     """sp.Keyring is exported because persist(secret=...) takes one."""
     keyring = sp.Keyring(sp.generate_secret())
     assert _options.Options(secret=keyring).keyring is keyring
+
+
+LAZY = ("cryptography", "sqlite3", "streamlit_persist._sqlite", "streamlit_persist._redis")
+
+
+@pytest.mark.parametrize(
+    ("options", "loaded"),
+    [("", []), (f"secret={secrets.token_urlsafe(32)!r}", ["cryptography"])],
+    ids=["browser only", "with a secret"],
+)
+def test_an_app_loads_only_what_its_options_use(tmp_path: Path, options: str, loaded: list[str]) -> None:
+    """What an app never uses is never imported: every object imported stays for the process,
+    and Streamlit's gc.collect(2) after every run walks them all (cryptography alone ~2,700)."""
+    script = tmp_path / "app.py"
+    script.write_text(
+        "import streamlit as st\nimport streamlit_persist as sp\n"
+        f'sp.persist(["name"], namespace="t", {options})\nst.text_input("Name", key="name")\n'
+    )
+    check = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "from streamlit_persist.testing import MemoryBrowser\n"
+        "with MemoryBrowser() as browser:\n"
+        f"    at = AppTest.from_file({str(script)!r}).run()\n"
+        "    at.text_input(key='name').input('Ann').run()\n"
+        f"    again = AppTest.from_file({str(script)!r}).run()\n"
+        "assert not at.exception and not again.exception\n"
+        "assert again.text_input(key='name').value == 'Ann', again.text_input(key='name').value\n"
+        f"print(*[m for m in {LAZY!r} if m in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == loaded
