@@ -46,7 +46,7 @@ if __package__ != "benchmarks":  # run as a file: only benchmarks/ is on sys.pat
 
 from playwright.sync_api import BrowserContext, Page, WebSocket, sync_playwright
 
-from benchmarks.common import fmt, median_of, run_meta, write_results
+from benchmarks.common import fmt, median_of, ratio_interval, run_meta, write_results
 from tests.support.browser import launch_chromium
 from tests.support.pages import read_runs, wait_for_app
 from tests.support.streamlit_server import StreamlitServer
@@ -165,10 +165,11 @@ def click_once(system: System) -> Sample:
 def table(systems: Sequence[System]) -> str:
     floor = next((s.median("ms") for s in systems if not s.persist), None)
     floor_mean = next((s.mean_ms() for s in systems if not s.persist), None)
+    floor_times = next(([x.ms for x in s.samples] for s in systems if not s.persist), [])
     lines = [
-        "| system | median ms (click -> text) | ratio to floor | target | mean ms | mean ratio "
+        "| system | median ms (click -> text) | ratio to floor | 95% interval | target | mean ms | mean ratio "
         "| runs per click | ws bytes per rerun | sp: writes per click | min-max ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in systems:
         median = s.median("ms")
@@ -178,8 +179,10 @@ def table(systems: Sequence[System]) -> str:
         target = f"<= {TARGET_RATIO}x" if s.persist else "floor"
         mean = s.mean_ms()
         mean_ratio = mean / floor_mean if mean is not None and floor_mean else None
+        interval = ratio_interval(times, floor_times) if s.persist else None
+        shown = f"{interval[0]:.3f}-{interval[1]:.3f}x" if interval else "n/a"
         lines.append(
-            f"| {s.label} | {fmt(median, '.1f')} | {fmt(ratio, '.3f')}x | {target} "
+            f"| {s.label} | {fmt(median, '.1f')} | {fmt(ratio, '.3f')}x | {shown} | {target} "
             f"| {fmt(mean, '.1f')} | {fmt(mean_ratio, '.3f')}x "
             f"| {fmt(s.median('runs'), 'g')} | {fmt(s.median('ws_bytes'), '.0f')} "
             f"| {fmt(s.median('writes'), 'g')} | {spread} |"
@@ -189,6 +192,7 @@ def table(systems: Sequence[System]) -> str:
 
 def to_json(systems: Sequence[System], args: argparse.Namespace, browser_version: str) -> dict[str, Any]:
     floor = next((s.median("ms") for s in systems if not s.persist), None)
+    floor_times = next(([x.ms for x in s.samples] for s in systems if not s.persist), [])
     return {
         "meta": run_meta(
             browser_version,
@@ -204,6 +208,7 @@ def to_json(systems: Sequence[System], args: argparse.Namespace, browser_version
                 "median_ms": s.median("ms"),
                 "mean_ms": s.mean_ms(),
                 "ratio_to_floor": (s.median("ms") or 0) / floor if floor else None,
+                "ratio_95_interval": ratio_interval([x.ms for x in s.samples], floor_times) if s.persist else None,
                 "runs_median": s.median("runs"),
                 "ws_bytes_median": s.median("ws_bytes"),
                 "writes_median": s.median("writes"),

@@ -10,9 +10,10 @@ import datetime as dt
 import json
 import os
 import platform
+import random
 import statistics
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -55,3 +56,19 @@ def median_of(samples: Iterable[object], attribute: str) -> float | None:
 def fmt(number: float | None, pattern: str) -> str:
     """``number`` formatted with ``pattern``, or ``n/a``."""
     return "n/a" if number is None else format(number, pattern)
+
+
+def ratio_interval(
+    measured: Sequence[float], floor: Sequence[float], *, rounds: int = 2_000, seed: int = 0
+) -> tuple[float, float] | None:
+    """A 95% bootstrap interval of ``median(measured) / median(floor)``: how far the ratio could
+    move with other draws of the same noise (click latencies are bimodal; medians jump)."""
+    if not measured or not floor:
+        return None
+    draw = random.Random(seed)
+    ratios = sorted(
+        statistics.median(draw.choices(measured, k=len(measured)))
+        / statistics.median(draw.choices(floor, k=len(floor)))
+        for _ in range(rounds)
+    )
+    return ratios[int(rounds * 0.025)], ratios[int(rounds * 0.975) - 1]
