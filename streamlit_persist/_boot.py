@@ -88,15 +88,16 @@ def seal(
 
     ``entries`` None: known not to fit (``may_fit``), so the cookie says "too large, ask storage".
     """
-    if entries is not None and not entries:
-        return ""
-    if entries is not None and may_fit(sum(len(slot) + len(token) for slot, token in entries.items()), budget):
-        fields: dict[str, object] = {"e": entries}
-        if first_run_wrote:
-            fields["w"] = True
-        value = _pack(fields, key, binding)
-        if len(value) <= budget:
-            return value
+    if entries is not None:
+        if not entries:
+            return ""
+        if may_fit(sum(len(slot) + len(token) for slot, token in entries.items()), budget):
+            fields: dict[str, object] = {"e": entries}
+            if first_run_wrote:
+                fields["w"] = True
+            value = _pack(fields, key, binding)
+            if len(value) <= budget:
+                return value
     return _pack({"e": None}, key, binding)
 
 

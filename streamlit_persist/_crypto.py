@@ -260,10 +260,10 @@ class _PurposeKeys:
 
 @functools.lru_cache(maxsize=64)
 def _derive(master: bytes, purpose: str) -> _PurposeKeys:
-    enc = _hkdf(master, b"streamlit-persist/v1/" + purpose.encode("ascii") + b"/aes-256-gcm")
-    mac = _hkdf(master, b"streamlit-persist/v1/" + purpose.encode("ascii") + b"/hmac-sha256")
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+    enc = _hkdf(master, b"streamlit-persist/v1/" + purpose.encode("ascii") + b"/aes-256-gcm")
+    mac = _hkdf(master, b"streamlit-persist/v1/" + purpose.encode("ascii") + b"/hmac-sha256")
     return _PurposeKeys(_kid(master), AESGCM(enc), hmac.new(mac, digestmod=hashlib.sha256))
 
 

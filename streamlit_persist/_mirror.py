@@ -130,8 +130,8 @@ class Mirror:
         Raises ``PersistError`` ("unsupported", "too_large") when it cannot be stored; the
         stored value, if any, stays.
         """
-        held = self._tokens.get(slot)
-        fresh = held is not None and slot not in self._stale
+        stored = self._tokens.get(slot)
+        fresh = stored is not None and slot not in self._stale
         if fresh and slot not in self._baselines:
             known = self._values.get(slot, _UNSET)
             if known is not _UNSET and _codec.unchanged(known, value):
@@ -150,7 +150,7 @@ class Mirror:
         size = self._size(slot, token)
         if size > self.max_value:
             raise PersistError("too_large", _over(size, self.max_value, "per-value"))
-        replaced = self._size(slot, held) if held is not None else 0
+        replaced = self._size(slot, stored) if stored is not None else 0
         total = self._total - replaced + size
         if total > self.max_total:
             raise PersistError("too_large", _over(total, self.max_total, "total"))
@@ -166,10 +166,10 @@ class Mirror:
 
     def remove(self, slot: str) -> bool:
         """Stage the removal of ``slot`` if storage holds it; True if staged."""
-        held = self._forget(slot)
-        if held is None:
+        stored = self._forget(slot)
+        if stored is None:
             return False
-        self._total -= self._size(slot, held)
+        self._total -= self._size(slot, stored)
         self._pending[slot] = None
         self.removed.add(slot)
         self.revision += 1

@@ -155,12 +155,12 @@ class SqliteStore:
 
     def _notify(self, changes: list[Change], revision: int) -> None:
         with self._lock:
-            fresh = [c for c in changes if c.revision > self._seen] if revision > self._seen else []
             origins = self._origins
             fresh = [
                 dataclasses.replace(c, origin=origins[c.revision]) if not c.origin and c.revision in origins else c
-                for c in fresh
-            ]
+                for c in changes
+                if c.revision > self._seen
+            ] if revision > self._seen else []
             self._seen = max(self._seen, revision)
             for known in [r for r in self._origins if r <= self._seen]:
                 del self._origins[known]
